@@ -1,0 +1,116 @@
+import { ConfigError } from '../core/errors.js';
+import { isLoopbackHost, joinPath, wellKnownUrl } from '../core/urls.js';
+import type { Config } from './schema.js';
+
+/** A protected resource with every URL worked out once at start-up. */
+export interface ProtectedResource {
+  /** canonical resource identifier: exactly the PRM `resource` and the token `aud` */
+  id: string;
+  /** path of the MCP endpoint on this server, including the issuer's path prefix */
+  path: string;
+  /** RFC 9728 §3.1 path-inserted metadata URL */
+  metadataUrl: string;
+  /** metadata path on this server */
+  metadataPath: string;
+  upstream: string | undefined;
+  name: string;
+  scopes: string[];
+  tools: Record<string, string>;
+}
+
+export interface Settings {
+  config: Config;
+  issuer: string;
+  /** issuer path ("" when the issuer is an origin) */
+  issuerPath: string;
+  dev: boolean;
+  resources: ProtectedResource[];
+  endpoints: {
+    authorization: string;
+    token: string;
+    jwks: string;
+    interaction: string; // base for /interaction/:id
+  };
+  /** cookies carry Secure and the __Host- prefix unless the issuer is http (dev on loopback) */
+  secureCookies: boolean;
+}
+
+/** Turn a parsed config into Settings, failing at start-up with a message naming the option. */
+export function resolveSettings(config: Config): Settings {
+  const issuer = (config.issuer ?? `http://${hostForUrl(config.host)}:${config.port}`).replace(/\/$/, '');
+  let u: URL;
+  try {
+    u = new URL(issuer);
+  } catch {
+    throw new ConfigError('issuer', `"${issuer}" is not an absolute URL`);
+  }
+  if (u.search || u.hash) throw new ConfigError('issuer', 'must have no query or fragment (RFC 8414 §2)');
+  if (u.username || u.password) throw new ConfigError('issuer', 'must not contain credentials');
+  const loopback = isLoopbackHost(u.hostname);
+  if (u.protocol === 'http:') {
+    if (!config.dev) throw new ConfigError('issuer', `http issuer "${issuer}" needs --dev (and a loopback host); production needs https`);
+    if (!loopback) throw new ConfigError('issuer', `--dev allows an http issuer only on a loopback host, not "${u.hostname}"`);
+  } else if (u.protocol !== 'https:') {
+    throw new ConfigError('issuer', 'must be an https URL');
+  }
+  const issuerPath = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+
+  const resourceConfigs = [...config.resources];
+  if (config.upstream) {
+    if (resourceConfigs.length === 0) {
+      resourceConfigs.push({ path: '/mcp', upstream: config.upstream, name: 'MCP server', scopes: [], tools: {} });
+    } else if (resourceConfigs.length === 1 && !resourceConfigs[0]!.upstream) {
+      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: config.upstream };
+    } else {
+      throw new ConfigError('upstream', 'give --upstream only with at most one resource; set resources[].upstream instead');
+    }
+  }
+  const seen = new Set<string>();
+  const resources = resourceConfigs.map((r, i): ProtectedResource => {
+    const path = joinPath(issuerPath, r.path);
+    if (seen.has(path)) throw new ConfigError(`resources[${i}].path`, `duplicate path ${path}`);
+    seen.add(path);
+    if (path.startsWith('/.well-known/')) throw new ConfigError(`resources[${i}].path`, 'must not be under /.well-known/');
+    if (r.scopes.includes('offline_access')) {
+      // MCP 2026-07-28 "Refresh Tokens": servers SHOULD NOT advertise offline_access in scopes_supported.
+      throw new ConfigError(`resources[${i}].scopes`, 'must not list offline_access');
+    }
+    for (const [tool, scope] of Object.entries(r.tools)) {
+      if (!r.scopes.includes(scope)) {
+        throw new ConfigError(`resources[${i}].tools.${tool}`, `scope "${scope}" is not in resources[${i}].scopes`);
+      }
+    }
+    const id = `${u.origin}${path}`;
+    const metadataUrl = wellKnownUrl(id, 'oauth-protected-resource');
+    return {
+      id,
+      path,
+      metadataUrl,
+      metadataPath: new URL(metadataUrl).pathname,
+      upstream: r.upstream,
+      name: r.name,
+      scopes: r.scopes,
+      tools: r.tools,
+    };
+  });
+
+  return {
+    config,
+    issuer,
+    issuerPath,
+    dev: config.dev,
+    resources,
+    endpoints: {
+      authorization: `${issuer}/authorize`,
+      token: `${issuer}/token`,
+      jwks: `${issuer}/jwks.json`,
+      interaction: `${issuer}/interaction`,
+    },
+    secureCookies: u.protocol === 'https:',
+  };
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

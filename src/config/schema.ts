@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Each option carries its description and default; docs/configuration.md is
+ * generated from it (`npm run docs:config`) and a test fails when the two differ.
+ * Precedence: CLI flag > PORTCULLIS_* env > config file > these defaults (ARCHITECTURE.md "Configuration").
+ */
+
+const staticClient = z
+  .object({
+    client_id: z.string().min(1).describe('Client identifier (must not start with https://, those are CIMD URLs)'),
+    client_name: z.string().optional().describe('Name shown on the consent page'),
+    redirect_uris: z.array(z.string().url()).min(1).describe('Registered redirect URIs (exact match; loopback any port)'),
+    token_endpoint_auth_method: z
+      .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+      .default('none')
+      .describe('How the client authenticates at /token'),
+    client_secret_env: z.string().optional().describe('Name of the env variable holding the client secret'),
+    client_secret_file: z.string().optional().describe('Path of a file holding the client secret'),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional().describe('Public keys (private_key_jwt)'),
+    jwks_uri: z.string().url().optional().describe('URL of the public keys (private_key_jwt); trusted as configured'),
+    grant_types: z
+      .array(z.string())
+      .default(['authorization_code', 'refresh_token'])
+      .describe('Grants the client may use'),
+    scopes: z.array(z.string()).optional().describe('Scopes this client may ever hold (default: any the resource offers)'),
+  })
+  .strict();
+
+const resource = z
+  .object({
+    path: z.string().regex(/^\/[^?#]*$/).default('/mcp').describe('Path of the MCP endpoint on this server'),
+    upstream: z.string().url().optional().describe('Streamable HTTP URL of the MCP server behind this resource'),
+    name: z.string().default('MCP server').describe('resource_name in the Protected Resource Metadata'),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+      .default([])
+      .describe('Scopes this resource offers (scopes_supported; also the scope of the 401 challenge)'),
+    tools: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Tool name → scope required to call it (exact names)'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    issuer: z.string().optional().describe('Public base URL; the AS issuer and the base of every resource URL. Default http://<host>:<port>'),
+    host: z.string().default('127.0.0.1').describe('Bind address'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080).describe('Listen port'),
+    data_dir: z.string().default('./.portcullis').describe('Directory for the embedded SQLite store, the generated secret and demo state'),
+    store: z.string().optional().describe('Store URL: sqlite:<file> (default: sqlite inside data_dir) or postgres://…'),
+    dev: z.boolean().default(false).describe('Development mode: http issuer on loopback, loopback CIMD URLs, cookies without Secure'),
+    demo: z.boolean().default(false).describe('Run the bundled demo notes MCP server and create the demo user'),
+    upstream: z.string().url().optional().describe('Streamable HTTP URL of the MCP server to protect (shorthand for resources[0].upstream)'),
+    resources: z.array(resource).default([]).describe('Protected MCP resources served by this gateway'),
+    clients: z.array(staticClient).default([]).describe('Pre-registered static clients'),
+    tokens: z
+      .object({
+        access_token_ttl: z.coerce.number().int().min(60).default(600).describe('Access token lifetime, seconds (min 60)'),
+        code_ttl: z.coerce.number().int().min(10).max(600).default(60).describe('Authorization code lifetime, seconds'),
+        refresh_idle_ttl: z.coerce.number().int().min(60).default(14 * 86400).describe('Refresh token idle lifetime, seconds'),
+        refresh_absolute_ttl: z.coerce.number().int().min(60).default(90 * 86400).describe('Refresh token absolute lifetime, seconds'),
+        refresh_grace: z.coerce.number().int().min(0).max(60).default(10).describe('Seconds during which a retried refresh gets the same response'),
+        clock_skew: z.coerce.number().int().min(0).max(300).default(30).describe('Allowed clock skew when verifying tokens, seconds'),
+      })
+      .strict()
+      .default({} as never),
+    cimd: z
+      .object({
+        enabled: z.boolean().default(true).describe('Accept Client ID Metadata Document URLs as client_id'),
+        max_bytes: z.coerce.number().int().min(512).max(65536).default(5120).describe('Largest document accepted, bytes'),
+        timeout_ms: z.coerce.number().int().min(100).max(30000).default(5000).describe('Fetch timeout, ms'),
+        cache_min_seconds: z.coerce.number().int().min(0).default(60).describe('Lower bound on caching a valid document'),
+        cache_max_seconds: z.coerce.number().int().min(0).default(86400).describe('Upper bound on caching a valid document'),
+      })
+      .strict()
+      .default({} as never),
+    cors: z
+      .object({
+        allowed_origins: z.array(z.string()).default([]).describe('Browser origins allowed to call /mcp, /token and metadata'),
+      })
+      .strict()
+      .default({} as never),
+    consent: z
+      .object({
+        remember: z.boolean().default(true).describe('Remember consent per user, client, resource, scopes and document version'),
+      })
+      .strict()
+      .default({} as never),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ResourceConfig = z.output<typeof resource>;
+export type StaticClientConfig = z.output<typeof staticClient>;
