@@ -65,7 +65,7 @@ export const configSchema = z
         clock_skew: z.coerce.number().int().min(0).max(300).default(30).describe('Allowed clock skew when verifying tokens, seconds'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     cimd: z
       .object({
         enabled: z.boolean().default(true).describe('Accept Client ID Metadata Document URLs as client_id'),
@@ -75,19 +75,19 @@ export const configSchema = z
         cache_max_seconds: z.coerce.number().int().min(0).default(86400).describe('Upper bound on caching a valid document'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     cors: z
       .object({
         allowed_origins: z.array(z.string()).default([]).describe('Browser origins allowed to call /mcp, /token and metadata'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     consent: z
       .object({
         remember: z.boolean().default(true).describe('Remember consent per user, client, resource, scopes and document version'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 

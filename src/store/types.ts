@@ -155,6 +155,8 @@ export interface Store {
   /** writes the grant (if new) and the code in one transaction */
   createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | null>;
+  /** read without consuming: the code if it exists, is unexpired and its grant is live (consumed or not) */
+  getAuthorizationCode(code_hash: string, now: number): Promise<AuthorizationCodeRecord | null>;
   /** atomic: marks the code consumed if it was not; reports reuse otherwise */
   consumeAuthorizationCode(code_hash: string, now: number): Promise<ConsumeCodeResult>;
   /** revokes the grant and every refresh token of it (idempotent) */
@@ -187,9 +189,17 @@ export interface Store {
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   putSigningKey(k: SigningKeyRecord): Promise<void>;
 
-  /** delete expired interactions, sessions, codes, refresh tokens, jtis; returns rows deleted */
-  purgeExpired(now: number): Promise<number>;
+  /**
+   * delete expired interactions, sessions, codes, refresh tokens, jtis; returns rows deleted.
+   * Also clears the `grace_response` of refresh tokens rotated more than `grace_ms` ago (default
+   * GRACE_RESPONSE_MAX_AGE_MS), so a replayable token response outlives its grace window only until the next
+   * purge. Revoked grants are kept (the revoked-grant list and audit need them).
+   */
+  purgeExpired(now: number, grace_ms?: number): Promise<number>;
 }
+
+/** `purgeExpired` clears grace responses older than this when the caller does not pass its grace window */
+export const GRACE_RESPONSE_MAX_AGE_MS = 60_000;
 
 export class StoreConflictError extends Error {
   constructor(message: string) {

@@ -1,0 +1,26 @@
+import type { Settings } from '../config/resolve.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../core/log.js';
+import type { Store } from '../store/types.js';
+import type { ClientResolver } from './clients/types.js';
+import type { KeyRing } from './keys.js';
+import type { JwksFetcher } from './client-auth.js';
+
+/** Everything an AS endpoint needs, passed in (no globals): store, keys, clients, clock, log. */
+export interface AsContext {
+  settings: Settings;
+  store: Store;
+  keys: KeyRing;
+  clients: ClientResolver;
+  clock: Clock;
+  log: Logger;
+  /** fetches a client's jwks_uri (CIMD clients through the safe fetch) */
+  fetchJwks: JwksFetcher;
+  /** called after a grant is revoked so the gateway's revoked-grant set is updated at once */
+  onGrantRevoked(grantId: string): void;
+}
+
+/** grant types this AS implements (a client's declared grant_types are intersected with these) */
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const SUPPORTED_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;

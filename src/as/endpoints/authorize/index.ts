@@ -1,0 +1,134 @@
+import { OAuthError, safeDescription } from '../../../core/errors.js';
+import { randomToken } from '../../../core/random.js';
+import type { AuthorizationRequestSnapshot } from '../../../store/types.js';
+import { ClientResolutionError, type OAuthClient } from '../../clients/types.js';
+import type { AsContext } from '../../context.js';
+import { errorPage } from '../../pages/error.js';
+import { Params, parseScope } from '../../params.js';
+import { interactionCookie, setCookie } from '../cookies.js';
+import { readFormBody } from '../form.js';
+import { checkPkce } from './check-pkce.js';
+import { redirectUriMatches } from './check-redirect-uri.js';
+import { checkResource } from './check-resource.js';
+import { checkScope } from './check-scope.js';
+
+const INTERACTION_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * /authorize (OAuth 2.1 §4.1.1): code flow only. Errors found before the client and its redirect URI are
+ * validated are shown on a page, never redirected (OAuth 2.1 §4.1.2.1); later errors go back to the client
+ * with state and iss.
+ */
+export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<Response> {
+  let params: Params;
+  if (req.method === 'GET') {
+    params = new Params(new URL(req.url).searchParams);
+  } else if (req.method === 'POST') {
+    try {
+      params = Params.fromForm(await readFormBody(req));
+    } catch (e) {
+      return errorPage(ctx.settings, 400, 'Invalid authorization request', (e as Error).message.replace(/^invalid_request: /, ''));
+    }
+  } else {
+    return errorPage(ctx.settings, 405, 'Method not allowed', 'Use GET or POST.');
+  }
+
+  // Phase 1: client and redirect URI. Nothing here may redirect.
+  let client: OAuthClient;
+  let redirect_uri: string;
+  try {
+    const client_id = params.required('client_id');
+    try {
+      client = await ctx.clients.resolve(client_id);
+    } catch (e) {
+      if (e instanceof ClientResolutionError) {
+        ctx.log.info({ event: 'client_rejected', client_id, reason: e.message }, 'authorization request from an unusable client');
+        return errorPage(ctx.settings, 400, 'Unknown or invalid application', clientFailureText(e));
+      }
+      throw e;
+    }
+    const given = params.one('redirect_uri');
+    if (given === undefined) {
+      // OAuth 2.1 §4.1.1: optional only when exactly one URI is registered (and a loopback one needs its port).
+      if (client.redirect_uris.length !== 1 || client.loopback_only) throw new OAuthError('invalid_request', 'redirect_uri is required');
+      redirect_uri = client.redirect_uris[0]!;
+    } else {
+      if (!redirectUriMatches(given, client.redirect_uris)) {
+        ctx.log.info({ event: 'redirect_uri_mismatch', client_id, redirect_uri: given }, 'redirect_uri not registered');
+        return errorPage(ctx.settings, 400, 'Invalid redirect URI', 'The redirect_uri is not registered for this application, so we will not send you there.');
+      }
+      redirect_uri = given;
+    }
+  } catch (e) {
+    if (e instanceof OAuthError) return errorPage(ctx.settings, 400, 'Invalid authorization request', e.description ?? e.code);
+    throw e;
+  }
+
+  // Phase 2: everything else; errors go back to the client (with iss, RFC 9207 §2).
+  let state: string | undefined;
+  try {
+    state = params.one('state', { max: 2048 });
+    const response_type = params.one('response_type');
+    if (response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
+    if (response_type !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type=code is supported');
+    if (!client.grant_types.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'client may not use the authorization code grant');
+    if (params.has('request') || params.has('request_uri')) throw new OAuthError('invalid_request', 'request objects are not supported');
+    const pkce = checkPkce(params.one('code_challenge', { max: 128 }), params.one('code_challenge_method', { max: 32 }));
+    const resource = checkResource(ctx.settings, params.many('resource'));
+    const scope = checkScope(resource, client, parseScope(params.one('scope', { max: 1024 })));
+    const response_mode = params.one('response_mode');
+    if (response_mode !== undefined && response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
+
+    const snapshot: AuthorizationRequestSnapshot = {
+      client_id: client.client_id,
+      client_name: client.client_name,
+      redirect_uri,
+      state: state ?? null,
+      scope,
+      resource: resource.id,
+      ...pkce,
+      nonce: params.one('nonce', { max: 512 }) ?? null,
+      client_version: client.version,
+      loopback_only: client.loopback_only,
+    };
+    const now = ctx.clock();
+    const id = randomToken();
+    await ctx.store.putInteraction({ id, params: snapshot, csrf: randomToken(), user_id: null, created_at: now, expires_at: now + INTERACTION_TTL_MS });
+    const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${id}`, 'cache-control': 'no-store' });
+    setCookie(headers, interactionCookie(ctx.settings), id, { maxAge: INTERACTION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
+    return new Response(null, { status: 303, headers });
+  } catch (e) {
+    if (e instanceof OAuthError) return redirectWithError(ctx, redirect_uri, e, state);
+    throw e;
+  }
+}
+
+/** An authorization response: code or error, state echoed, iss always (RFC 9207 §2). */
+export function authorizationResponseUrl(ctx: AsContext, redirect_uri: string, values: Record<string, string | null | undefined>): string {
+  const u = new URL(redirect_uri);
+  for (const [k, v] of Object.entries(values)) if (v != null) u.searchParams.append(k, v);
+  u.searchParams.append('iss', ctx.settings.issuer);
+  return u.toString();
+}
+
+export function redirectWithError(ctx: AsContext, redirect_uri: string, e: OAuthError, state: string | null | undefined): Response {
+  const location = authorizationResponseUrl(ctx, redirect_uri, {
+    error: e.code,
+    error_description: e.description ? safeDescription(e.description) : undefined,
+    state,
+  });
+  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+}
+
+function clientFailureText(e: ClientResolutionError): string {
+  switch (e.failure.reason) {
+    case 'unknown_client':
+      return 'This application is not registered with this server.';
+    case 'cimd_url_invalid':
+      return `The application's client_id is not a valid metadata document URL: ${e.failure.detail}.`;
+    case 'cimd_fetch_failed':
+      return "The application's metadata document could not be fetched, so we cannot tell who it is.";
+    case 'cimd_document_invalid':
+      return `The application's metadata document is invalid: ${e.failure.detail}.`;
+  }
+}

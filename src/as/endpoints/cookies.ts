@@ -1,0 +1,30 @@
+import type { Settings } from '../../config/resolve.js';
+
+/**
+ * Page cookies (ARCHITECTURE.md "Pages"): `__Host-` prefixed, Secure, HttpOnly, SameSite=Lax, Path=/;
+ * plain names without Secure only for an http issuer on loopback in --dev.
+ */
+const name = (settings: Settings, base: string): string => (settings.secureCookies ? `__Host-${base}` : base);
+
+export const sessionCookie = (s: Settings): string => name(s, 'portcullis_session');
+export const interactionCookie = (s: Settings): string => name(s, 'portcullis_interaction');
+
+export function setCookie(headers: Headers, cookie: string, value: string, opts: { maxAge: number; secure: boolean }): void {
+  const parts = [`${cookie}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`];
+  if (opts.secure) parts.push('Secure');
+  headers.append('set-cookie', parts.join('; '));
+}
+
+export function clearCookie(headers: Headers, cookie: string, secure: boolean): void {
+  setCookie(headers, cookie, '', { maxAge: 0, secure });
+}
+
+export function readCookie(req: Request, cookie: string): string | undefined {
+  const header = req.headers.get('cookie');
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === cookie) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { OAuthError } from '../../../core/errors.js';
+import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js';
+import type { InteractionRecord, UserRecord } from '../../../store/types.js';
+import type { AsContext } from '../../context.js';
+import { consentPage } from '../../pages/consent.js';
+import { errorPage } from '../../pages/error.js';
+import { formTargetFor, pageHeaders } from '../../pages/layout.js';
+import { loginPage } from '../../pages/login.js';
+import { verifyPassword } from '../../passwords.js';
+import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
+import { clearCookie, interactionCookie, readCookie, sessionCookie, setCookie } from '../cookies.js';
+import { readFormBody } from '../form.js';
+import { Params } from '../../params.js';
+
+const SESSION_TTL_MS = 12 * 3600 * 1000;
+
+/**
+ * The login → consent → code steps of one authorization request. The interaction is bound to the browser that
+ * started it (cookie) and every form carries its CSRF token.
+ */
+export async function interactionEndpoint(ctx: AsContext, req: Request, id: string, step: 'show' | 'login' | 'consent'): Promise<Response> {
+  const now = ctx.clock();
+  const interaction = await ctx.store.getInteraction(id, now);
+  const bound = readCookie(req, interactionCookie(ctx.settings));
+  if (!interaction || !bound || !constantTimeEqual(bound, id)) {
+    return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It has expired, was already used, or was opened in another browser. Start again from the application.');
+  }
+  const formTargets = [formTargetFor(interaction.params.redirect_uri)];
+  let form: Params | null = null;
+  if (step !== 'show') {
+    if (req.method !== 'POST') return errorPage(ctx.settings, 405, 'Method not allowed', 'Use the form.');
+    try {
+      form = Params.fromForm(await readFormBody(req));
+      const csrf = form.required('csrf', { max: 128 });
+      if (!constantTimeEqual(csrf, interaction.csrf)) throw new OAuthError('invalid_request', 'csrf');
+    } catch {
+      return errorPage(ctx.settings, 403, 'Request refused', 'The form could not be verified (CSRF protection). Reload the page and try again.');
+    }
+  }
+
+  if (step === 'login') return login(ctx, interaction, form!, formTargets);
+
+  let user: UserRecord | null = interaction.user_id ? await ctx.store.getUser(interaction.user_id) : null;
+  if (!user) {
+    const sid = readCookie(req, sessionCookie(ctx.settings));
+    const session = sid ? await ctx.store.getSession(sha256(sid), now) : null;
+    if (session) {
+      user = await ctx.store.getUser(session.user_id);
+      if (user && !user.disabled) await ctx.store.setInteractionUser(id, user.id);
+      else user = null;
+    }
+  }
+  if (!user || user.disabled) return showLogin(ctx, interaction, formTargets);
+
+  if (step === 'consent') {
+    const decision = form!.one('decision', { max: 16 });
+    if (decision === 'approve') return approve(ctx, interaction, user, true);
+    if (decision === 'deny') {
+      const taken = await ctx.store.takeInteraction(id, ctx.clock());
+      if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
+      ctx.log.info({ event: 'consent_denied', client_id: taken.params.client_id, user_id: user.id }, 'consent denied');
+      return withClearedInteraction(ctx, redirectWithError(ctx, taken.params.redirect_uri, new OAuthError('access_denied', 'the user denied the request'), taken.params.state));
+    }
+    return errorPage(ctx.settings, 400, 'Invalid decision', 'Choose Approve or Deny.');
+  }
+
+  // Remembered consent: same user, client, resource, document version, and scopes already granted.
+  // Clients whose redirect URIs are all loopback are asked every time (ARCHITECTURE.md "Consent").
+  const p = interaction.params;
+  if (ctx.settings.config.consent.remember && !p.loopback_only) {
+    const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
+    if (prior && prior.client_version === p.client_version && p.scope.every((s) => prior.scope.includes(s))) {
+      return approve(ctx, interaction, user, false);
+    }
+  }
+  const resource = ctx.settings.resources.find((r) => r.id === p.resource);
+  const html = consentPage({
+    action: `${ctx.settings.endpoints.interaction}/${id}/consent`,
+    csrf: interaction.csrf,
+    clientName: p.client_name,
+    clientHost: clientHost(p.client_id),
+    clientKind: p.client_id.startsWith('https://') ? 'cimd' : 'static',
+    redirectHost: new URL(p.redirect_uri).host,
+    scopes: p.scope,
+    resource: p.resource,
+    resourceName: resource?.name ?? p.resource,
+    loopbackOnly: p.loopback_only,
+    username: user.username,
+  });
+  return new Response(html, { status: 200, headers: pageHeaders(formTargets) });
+}
+
+function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: string[], error?: string, username?: string): Response {
+  const html = loginPage({
+    action: `${ctx.settings.endpoints.interaction}/${interaction.id}/login`,
+    csrf: interaction.csrf,
+    clientName: interaction.params.client_name,
+    clientHost: clientHost(interaction.params.client_id),
+    ...(error ? { error } : {}),
+    ...(username ? { username } : {}),
+  });
+  return new Response(html, { status: error ? 401 : 200, headers: pageHeaders(formTargets) });
+}
+
+async function login(ctx: AsContext, interaction: InteractionRecord, form: Params, formTargets: string[]): Promise<Response> {
+  let username: string | undefined;
+  let password: string | undefined;
+  try {
+    username = form.one('username', { max: 128 });
+    password = form.one('password', { max: 1024 });
+  } catch {
+    return showLogin(ctx, interaction, formTargets, 'Invalid username or password.');
+  }
+  if (!username || !password) return showLogin(ctx, interaction, formTargets, 'Enter your username and password.', username);
+  const user = await ctx.store.getUserByName(username);
+  const ok = await verifyPassword(user?.password_hash ?? null, password);
+  if (!user || !ok || user.disabled) {
+    ctx.log.info({ event: 'login_failed', username }, 'login failed');
+    return showLogin(ctx, interaction, formTargets, 'Invalid username or password.', username);
+  }
+  const now = ctx.clock();
+  const sid = randomToken();
+  await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: now, expires_at: now + SESSION_TTL_MS });
+  await ctx.store.setInteractionUser(interaction.id, user.id);
+  ctx.log.info({ event: 'login', user_id: user.id }, 'user signed in');
+  const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${interaction.id}`, 'cache-control': 'no-store' });
+  setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
+  return new Response(null, { status: 303, headers });
+}
+
+/** Issue the code: the interaction is taken (single use), the grant and code written in one transaction. */
+async function approve(ctx: AsContext, interaction: InteractionRecord, user: UserRecord, explicit: boolean): Promise<Response> {
+  const now = ctx.clock();
+  const taken = await ctx.store.takeInteraction(interaction.id, now);
+  if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
+  const p = taken.params;
+  if (explicit && ctx.settings.config.consent.remember && !p.loopback_only) {
+    await ctx.store.putConsent({ user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, client_version: p.client_version, created_at: now });
+  }
+  const code = randomToken();
+  const grant_id = randomUUID();
+  await ctx.store.createGrantWithCode(
+    { id: grant_id, user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, created_at: now, revoked_at: null, revoked_reason: null },
+    {
+      code_hash: sha256(code),
+      grant_id,
+      client_id: p.client_id,
+      user_id: user.id,
+      redirect_uri: p.redirect_uri,
+      code_challenge: p.code_challenge,
+      code_challenge_method: 'S256',
+      scope: p.scope,
+      resource: p.resource,
+      nonce: p.nonce,
+      auth_time: now,
+      created_at: now,
+      expires_at: now + ctx.settings.config.tokens.code_ttl * 1000,
+      consumed_at: null,
+    },
+  );
+  ctx.log.info({ event: explicit ? 'consent_granted' : 'consent_remembered', client_id: p.client_id, user_id: user.id, grant_id, scope: p.scope }, 'authorization granted');
+  const location = authorizationResponseUrl(ctx, p.redirect_uri, { code, state: p.state });
+  return withClearedInteraction(ctx, new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } }));
+}
+
+function withClearedInteraction(ctx: AsContext, res: Response): Response {
+  clearCookie(res.headers, interactionCookie(ctx.settings), ctx.settings.secureCookies);
+  return res;
+}
+
+/** What the user is trusting: the host of a CIMD URL, or the static client's id. */
+function clientHost(client_id: string): string {
+  try {
+    return client_id.startsWith('https://') ? new URL(client_id).host : client_id;
+  } catch {
+    return client_id;
+  }
+}

@@ -1,0 +1,39 @@
+import type { Settings } from '../../../config/resolve.js';
+import { CLIENT_ASSERTION_ALGS, SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from '../../context.js';
+
+/** RFC 8414 §2 authorization server metadata (also served as OIDC discovery). */
+export function authorizationServerMetadata(settings: Settings): Record<string, unknown> {
+  const scopes = [...new Set(settings.resources.flatMap((r) => r.scopes))];
+  return {
+    issuer: settings.issuer,
+    authorization_endpoint: settings.endpoints.authorization,
+    token_endpoint: settings.endpoints.token,
+    jwks_uri: settings.endpoints.jwks,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    // MCP [SEC] "Authorization Code Protection": MUST be present; S256 only (plain refused).
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    scopes_supported: [...scopes, 'offline_access'],
+    // CIMD §5 / MCP [REG] "Advertising CIMD Support"
+    client_id_metadata_document_supported: settings.config.cimd.enabled,
+    // RFC 9207 §2.3: we send iss on every authorization response
+    authorization_response_iss_parameter_supported: true,
+    subject_types_supported: ['public'],
+    // RFC 9728 §4 (optional): the resources this AS issues tokens for
+    protected_resources: settings.resources.map((r) => r.id),
+  };
+}
+
+/**
+ * Where the metadata is served (RFC 8414 §3.1 path insertion; OIDC Discovery path append for issuers
+ * with a path, and the inserted form too, which MCP clients try second).
+ */
+export function metadataPaths(settings: Settings): string[] {
+  const p = settings.issuerPath;
+  const paths = [`/.well-known/oauth-authorization-server${p}`, `/.well-known/openid-configuration${p}`];
+  if (p) paths.push(`${p}/.well-known/openid-configuration`, `${p}/.well-known/oauth-authorization-server`);
+  return paths;
+}

@@ -1,0 +1,40 @@
+import { OAuthError, oauthErrorResponse, noStoreJson } from '../../../core/errors.js';
+import { authenticateClient, type AuthenticatedClient } from '../../client-auth.js';
+import type { AsContext } from '../../context.js';
+import { authorizationCodeGrant } from '../../grants/authorization_code.js';
+import { refreshTokenGrant } from '../../grants/refresh_token.js';
+import { Params } from '../../params.js';
+import type { TokenResponseBody } from '../../tokens.js';
+import { readFormBody } from '../form.js';
+
+type Grant = (ctx: AsContext, params: Params, auth: AuthenticatedClient) => Promise<TokenResponseBody>;
+
+/** One module per grant, named by its wire string. */
+const GRANTS: Record<string, Grant> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+};
+
+/** OAuth 2.1 §3.2: POST application/x-www-form-urlencoded; answers carry Cache-Control: no-store. */
+export async function tokenEndpoint(ctx: AsContext, req: Request): Promise<Response> {
+  let usedBasic = false;
+  try {
+    if (req.method !== 'POST') throw new OAuthError('invalid_request', 'the token endpoint accepts POST only');
+    const params = Params.fromForm(await readFormBody(req));
+    const grantType = params.required('grant_type', { max: 256 });
+    const grant = GRANTS[grantType];
+    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    const auth = await authenticateClient(ctx, req, params);
+    usedBasic = auth.usedBasic;
+    // RFC 6749 §5.2 unauthorized_client: the client may not use this grant type.
+    if (!auth.client.grant_types.includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use grant_type ${grantType}`);
+    return noStoreJson(await grant(ctx, params, auth));
+  } catch (e) {
+    if (e instanceof OAuthError) {
+      if (e.internal) ctx.log.info({ event: 'token_error', error: e.code, reason: e.internal }, 'token request refused');
+      return oauthErrorResponse(e, { basicChallenge: usedBasic || /^Basic/i.test(req.headers.get('authorization') ?? '') });
+    }
+    ctx.log.error({ err: e }, 'token endpoint failed');
+    return oauthErrorResponse(new OAuthError('server_error', 'internal error'));
+  }
+}

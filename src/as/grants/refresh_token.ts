@@ -1,0 +1,65 @@
+import { OAuthError } from '../../core/errors.js';
+import { sha256 } from '../../core/random.js';
+import { open, seal } from '../../core/secret.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { AsContext } from '../context.js';
+import { parseScope, type Params } from '../params.js';
+import { newRefreshToken, signAccessToken, type TokenResponseBody } from '../tokens.js';
+
+const GRACE_PURPOSE = 'refresh-grace-response';
+
+/**
+ * OAuth 2.1 §4.3 refresh with rotation (ARCHITECTURE.md "Tokens"): every use rotates; reuse of a rotated token
+ * revokes the grant, except within the grace window, when the same new pair is replayed (sealed under a key
+ * derived from the old token, so only its holder can read it). All checks run before any state changes.
+ */
+export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: AuthenticatedClient): Promise<TokenResponseBody> {
+  const token = params.required('refresh_token', { max: 512 });
+  const resources = params.many('resource');
+  const requestedScope = parseScope(params.one('scope', { max: 1024 }));
+  if (resources.length > 1) throw new OAuthError('invalid_target', 'request one resource per token');
+
+  const hash = sha256(token);
+  const now = ctx.clock();
+  const current = await ctx.store.getRefreshToken(hash);
+  if (!current) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
+  // OAuth 2.1 §4.3.1: the refresh token is bound to the client it was issued to.
+  if (current.client_id !== auth.client.client_id) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired', 'refresh token of another client');
+  // RFC 8707 §2.2: may narrow, never widen (one resource per grant here).
+  if (resources[0] !== undefined && resources[0] !== current.resource) throw new OAuthError('invalid_target', 'resource was not part of the grant');
+  // OAuth 2.1 §4.3.1: a refresh MUST NOT widen scope.
+  let scope = current.scope;
+  if (requestedScope !== undefined) {
+    const extra = requestedScope.filter((s) => !current.scope.includes(s));
+    if (extra.length > 0) throw new OAuthError('invalid_scope', 'scope exceeds the original grant');
+    scope = requestedScope;
+  }
+  const grant = await ctx.store.getGrant(current.grant_id);
+  const user = grant ? await ctx.store.getUser(grant.user_id) : null;
+  if (!grant || grant.revoked_at !== null || !user || user.disabled) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
+
+  const input = { grant_id: current.grant_id, user_id: current.user_id, client_id: current.client_id, resource: current.resource, scope };
+  const at = await signAccessToken(ctx, input);
+  // the grant keeps its full scope on the refresh token even when this access token is narrowed
+  const next = newRefreshToken(ctx, { ...input, scope: current.scope }, current.absolute_expires_at);
+  const body: TokenResponseBody = { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: scope.join(' '), refresh_token: next.token };
+  const sealed = seal(token, GRACE_PURPOSE, JSON.stringify(body));
+
+  const result = await ctx.store.rotateRefreshToken(hash, next.record, sealed, now, ctx.settings.config.tokens.refresh_grace * 1000);
+  switch (result.kind) {
+    case 'rotated':
+      ctx.log.info({ event: 'token_refreshed', client_id: current.client_id, grant_id: current.grant_id }, 'refresh token rotated');
+      return body;
+    case 'grace': {
+      // a lost reply: the retry gets the very same pair
+      if (!result.old.grace_response) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
+      return JSON.parse(open(token, GRACE_PURPOSE, result.old.grace_response)) as TokenResponseBody;
+    }
+    case 'reused':
+      ctx.onGrantRevoked(current.grant_id);
+      ctx.log.warn({ event: 'refresh_reuse', client_id: current.client_id, grant_id: current.grant_id }, 'rotated refresh token reused: grant revoked');
+      throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
+    case 'not_found':
+      throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
+  }
+}

@@ -1,0 +1,26 @@
+import { esc, page } from './layout.js';
+
+export interface LoginView {
+  action: string;
+  csrf: string;
+  clientName: string | null;
+  clientHost: string;
+  error?: string;
+  username?: string;
+}
+
+/** Login page: stable field names `username`, `password` (ARCHITECTURE.md "Pages"). Works without JavaScript. */
+export function loginPage(v: LoginView): string {
+  const who = v.clientName ? `${esc(v.clientName)} (<span class="host">${esc(v.clientHost)}</span>)` : `<span class="host">${esc(v.clientHost)}</span>`;
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1><p>to continue to ${who}</p>
+${v.error ? `<div class="error" role="alert">${esc(v.error)}</div>` : ''}
+<form method="post" action="${esc(v.action)}">
+<input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required value="${esc(v.username)}" autofocus>
+<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+<div class="row"><button type="submit">Sign in</button></div>
+</form>`,
+  );
+}

@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+
+/** The scope each demo tool needs; `portcullis serve --demo` puts these in the resource's tool policy. */
+export const DEMO_TOOL_SCOPES = {
+  list_notes: 'notes:read',
+  read_note: 'notes:read',
+  add_note: 'notes:write',
+  delete_all_notes: 'notes:admin',
+} as const;
+
+export const DEMO_SCOPES = ['notes:read', 'notes:write', 'notes:admin'];
+
+interface Note {
+  id: number;
+  title: string;
+  body: string;
+  created_at: string;
+}
+
+class NoteBook {
+  private notes: Note[] = [];
+  constructor(private readonly file: string | null) {
+    if (file && existsSync(file)) this.notes = JSON.parse(readFileSync(file, 'utf8')) as Note[];
+    if (this.notes.length === 0) this.notes.push({ id: 1, title: 'Welcome', body: 'This note lives in the Portcullis demo notes server.', created_at: new Date().toISOString() });
+  }
+  list(): Note[] {
+    return this.notes;
+  }
+  get(id: number): Note | undefined {
+    return this.notes.find((n) => n.id === id);
+  }
+  add(title: string, body: string): Note {
+    const note = { id: Math.max(0, ...this.notes.map((n) => n.id)) + 1, title, body, created_at: new Date().toISOString() };
+    this.notes.push(note);
+    this.save();
+    return note;
+  }
+  clear(): number {
+    const n = this.notes.length;
+    this.notes = [];
+    this.save();
+    return n;
+  }
+  private save(): void {
+    if (this.file) writeFileSync(this.file, JSON.stringify(this.notes, null, 2));
+  }
+}
+
+function buildServer(book: NoteBook): McpServer {
+  const server = new McpServer({ name: 'portcullis-demo-notes', version: '1.0.0' });
+  const text = (s: string) => ({ content: [{ type: 'text' as const, text: s }] });
+  server.registerTool('list_notes', { title: 'List notes', description: `List every note (needs ${DEMO_TOOL_SCOPES.list_notes})`, inputSchema: {} }, async () =>
+    text(book.list().map((n) => `#${n.id} ${n.title}`).join('\n') || '(no notes)'),
+  );
+  server.registerTool(
+    'read_note',
+    { title: 'Read a note', description: `Read one note by id (needs ${DEMO_TOOL_SCOPES.read_note})`, inputSchema: { id: z.number().int() } },
+    async ({ id }) => {
+      const n = book.get(id);
+      return n ? text(`${n.title}\n\n${n.body}`) : { ...text(`no note #${id}`), isError: true };
+    },
+  );
+  server.registerTool(
+    'add_note',
+    { title: 'Add a note', description: `Add a note (needs ${DEMO_TOOL_SCOPES.add_note})`, inputSchema: { title: z.string().min(1).max(200), body: z.string().max(10000) } },
+    async ({ title, body }) => text(`added note #${book.add(title, body).id}`),
+  );
+  server.registerTool(
+    'delete_all_notes',
+    { title: 'Delete all notes', description: `Admin only: delete every note (needs ${DEMO_TOOL_SCOPES.delete_all_notes})`, inputSchema: {} },
+    async () => text(`deleted ${book.clear()} notes`),
+  );
+  return server;
+}
+
+export interface DemoServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the demo notes MCP server (official SDK, stateless Streamable HTTP) on loopback. */
+export async function startDemoNotesServer(opts: { dataDir?: string; port?: number } = {}): Promise<DemoServer> {
+  const book = new NoteBook(opts.dataDir ? join(opts.dataDir, 'demo-notes.json') : null);
+  const http: Server = createServer((req, res) => {
+    if (!req.url?.startsWith('/mcp')) {
+      res.writeHead(404).end();
+      return;
+    }
+    // Stateless: a fresh server and transport per request (SDK pattern for sessionless servers).
+    const server = buildServer(book);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    server
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res))
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"},"id":null}');
+      });
+  });
+  await new Promise<void>((resolve) => http.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,238 @@
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { ProtectedResource, Settings } from '../config/resolve.js';
+import { ConfigError } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/time.js';
+import { extractBearer } from '../rs/bearer.js';
+import { rsErrorResponse } from '../rs/challenge.js';
+import { TokenRejected, type AccessTokenClaims, type AccessTokenVerifier } from '../rs/verify.js';
+import { readCappedBody, streamUpstreamBody } from './body.js';
+import { isPreflight, preflightResponse, withCors, ALLOW_METHODS } from './cors.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import {
+  INTERNAL_ERROR,
+  INVALID_REQUEST,
+  PARSE_ERROR,
+  SERVER_ERROR,
+  SESSION_NOT_FOUND,
+  jsonRpcErrorResponse,
+  parseJsonRpcBody,
+  responseId,
+  type ParsedBody,
+} from './jsonrpc.js';
+import { createOriginCheck } from './origin.js';
+import { checkMessages } from './policy.js';
+import { SessionBindings } from './sessions.js';
+
+/** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
+export interface GatewayLog {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface GatewayOptions {
+  settings: Settings;
+  resource: ProtectedResource;
+  verifier: AccessTokenVerifier;
+  log: GatewayLog;
+  /** undici dispatcher for upstream requests; default a keep-alive Agent owned (and closed) by the gateway */
+  dispatcher?: Dispatcher;
+  clock?: Clock;
+  /** largest POST body read for policy inspection; default 4 MiB */
+  maxBodyBytes?: number;
+  sessions?: { maxEntries?: number; ttlMs?: number };
+}
+
+/**
+ * What the server adapter tells us about the connection. Structurally the bindings @hono/node-server passes as
+ * the fetch callback's second argument, so `serve({ fetch: gateway.handle })` and `c.env` in a Hono app fit.
+ */
+export interface ConnectionInfo {
+  incoming?: { socket?: { remoteAddress?: string | undefined } };
+}
+
+export interface Gateway {
+  /** The MCP endpoint: any method, web-standard Request in, Response out (never throws). */
+  handle(req: Request, conn?: ConnectionInfo): Promise<Response>;
+  /** Close the owned upstream Agent (an injected dispatcher is left alone). */
+  close(): Promise<void>;
+}
+
+const MIB = 1024 * 1024;
+const FORWARDED_METHODS = new Set(['GET', 'POST', 'DELETE']);
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const { settings, resource, verifier, log } = opts;
+  if (!resource.upstream) throw new ConfigError('resources[].upstream', `resource ${resource.id} has no upstream to proxy to`);
+  const upstream = new URL(resource.upstream);
+  upstream.hash = '';
+  const publicUrl = new URL(resource.id);
+  const clock = opts.clock ?? systemClock;
+  const maxBody = opts.maxBodyBytes ?? 4 * MIB;
+  const ownedAgent = opts.dispatcher
+    ? undefined
+    : // bodyTimeout 0: an SSE stream may stay quiet for long; headersTimeout covers slow JSON-mode tool calls
+      new Agent({ keepAliveTimeout: 10_000, headersTimeout: 300_000, bodyTimeout: 0, connect: { timeout: 10_000 } });
+  const dispatcher: Dispatcher = opts.dispatcher ?? ownedAgent!;
+  const originAllowed = createOriginCheck({
+    allowedOrigins: settings.config.cors.allowed_origins,
+    dev: settings.dev,
+    issuer: settings.issuer,
+  });
+  const sessions = new SessionBindings({
+    maxEntries: opts.sessions?.maxEntries ?? 10_000,
+    ttlMs: opts.sessions?.ttlMs ?? 24 * 3600_000,
+    clock,
+  });
+  const ctx = { resource: resource.id };
+  const challengeBase = { resourceMetadataUrl: resource.metadataUrl, scope: resource.scopes };
+
+  async function route(req: Request, conn: ConnectionInfo | undefined, origin: string | null): Promise<Response> {
+    if (isPreflight(req)) return preflightResponse(origin!);
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: ALLOW_METHODS } });
+    if (!FORWARDED_METHODS.has(req.method)) {
+      return jsonRpcErrorResponse(405, SERVER_ERROR, 'Method not allowed', null, { allow: ALLOW_METHODS });
+    }
+
+    // MCP "Token Requirements" / RFC 6750 §2.1: header only; query and form tokens are refused.
+    const bearer = extractBearer(req);
+    if (bearer.kind === 'none') return rsErrorResponse({ kind: 'no_credentials', ...challengeBase });
+    if (bearer.kind === 'invalid') {
+      log.info({ ...ctx, reason: bearer.reason }, 'bearer request refused');
+      return rsErrorResponse({ kind: 'invalid_request', resourceMetadataUrl: resource.metadataUrl, description: bearer.description });
+    }
+
+    // [SEC] "Access Token Privilege Restriction": validate before processing anything.
+    let claims: AccessTokenClaims;
+    try {
+      claims = await verifier.verify(bearer.token, resource.id);
+    } catch (e) {
+      if (!(e instanceof TokenRejected)) throw e;
+      // the reason is logged, never sent (ARCHITECTURE "Two error channels")
+      log.warn({ ...ctx, reason: e.reason, detail: e.detail }, 'access token rejected');
+      return rsErrorResponse({ kind: 'invalid_token', ...challengeBase, description: 'The access token is invalid' });
+    }
+    const who = { ...ctx, sub: claims.sub, client_id: claims.client_id };
+
+    const sessionId = req.headers.get('mcp-session-id');
+    if (sessionId !== null && sessions.owner(sessionId) !== claims.sub) {
+      // unknown, expired, or another subject's: answered like an unknown session, never forwarded
+      log.warn(who, 'legacy session not bound to this subject');
+      return jsonRpcErrorResponse(404, SESSION_NOT_FOUND, 'Session not found');
+    }
+
+    let body: Uint8Array | undefined;
+    let parsed: ParsedBody | undefined;
+    if (req.method === 'POST') {
+      const read = await readCappedBody(req, maxBody);
+      if (read === 'too_large') return jsonRpcErrorResponse(413, INVALID_REQUEST, `Request body larger than ${maxBody} bytes`);
+      body = read;
+      parsed = parseJsonRpcBody(read);
+      if (parsed.kind === 'invalid') return jsonRpcErrorResponse(400, PARSE_ERROR, 'Parse error');
+      if (parsed.kind === 'json') {
+        const decision = checkMessages(parsed.messages, { resource, scopes: claims.scope });
+        if (!decision.allow) {
+          log.info({ ...who, denied: decision.denied }, 'request refused: insufficient scope');
+          return rsErrorResponse({
+            kind: 'insufficient_scope',
+            scope: decision.requiredScopes,
+            resourceMetadataUrl: resource.metadataUrl,
+            description: 'The access token lacks a scope this request needs',
+          });
+        }
+      }
+    }
+
+    return forward(req, conn, claims, sessionId, body, parsed);
+  }
+
+  async function forward(
+    req: Request,
+    conn: ConnectionInfo | undefined,
+    claims: AccessTokenClaims,
+    sessionId: string | null,
+    body: Uint8Array | undefined,
+    parsed: ParsedBody | undefined,
+  ): Promise<Response> {
+    const target = upstreamTarget(upstream, new URL(req.url).search);
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await undiciRequest(target, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: upstreamRequestHeaders(req.headers, upstream, {
+          for: conn?.incoming?.socket?.remoteAddress,
+          proto: publicUrl.protocol.slice(0, -1),
+          host: publicUrl.host,
+        }),
+        body: body && body.byteLength > 0 ? body : undefined,
+        dispatcher,
+        signal: req.signal, // client gone → upstream request aborted
+      });
+    } catch (e) {
+      if (req.signal.aborted) return new Response(null, { status: 499 }); // nobody is listening
+      log.warn({ ...ctx, err: errorSummary(e) }, 'upstream unreachable');
+      return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: the MCP server is unavailable', responseId(parsed));
+    }
+
+    const headers = downstreamResponseHeaders(up.headers);
+    // Legacy sessions (≤ 2025-11-25): bind the id the upstream hands out to this token's subject.
+    const issued = headers.get('mcp-session-id');
+    if (issued !== null && !sessions.bind(issued, claims.sub)) {
+      log.error({ ...ctx, sub: claims.sub }, 'upstream issued a session id bound to another subject');
+      discard(up.body);
+      return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: conflicting session', responseId(parsed));
+    }
+    const ok = up.statusCode >= 200 && up.statusCode < 300;
+    if (sessionId !== null && ((req.method === 'DELETE' && ok) || up.statusCode === 404)) sessions.delete(sessionId);
+
+    if (NULL_BODY_STATUSES.has(up.statusCode)) {
+      discard(up.body);
+      return new Response(null, { status: up.statusCode, headers });
+    }
+    const stream = streamUpstreamBody(up.body, (e) => {
+      if (!req.signal.aborted) log.warn({ ...ctx, err: errorSummary(e) }, 'upstream response body failed');
+    });
+    return new Response(stream, { status: up.statusCode, headers });
+  }
+
+  return {
+    async handle(req, conn) {
+      const origin = req.headers.get('origin');
+      // MCP [HTTP] "Security Warning": validate Origin; an invalid one gets 403 (preflights included).
+      if (origin !== null && !originAllowed(origin)) {
+        log.warn({ ...ctx, origin }, 'origin refused');
+        return withCors(jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: origin not allowed'), null);
+      }
+      try {
+        return withCors(await route(req, conn, origin), origin);
+      } catch (e) {
+        log.error({ ...ctx, err: errorSummary(e) }, 'gateway failure');
+        return withCors(jsonRpcErrorResponse(503, INTERNAL_ERROR, 'Service temporarily unavailable'), origin);
+      }
+    },
+    async close() {
+      await ownedAgent?.close();
+    },
+  };
+}
+
+/** The upstream URL with the client's query string appended (path is the upstream's, as configured). */
+function upstreamTarget(upstream: URL, search: string): string {
+  if (!search) return upstream.href;
+  return upstream.search ? `${upstream.href}&${search.slice(1)}` : `${upstream.href}${search}`;
+}
+
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+/** Enough to diagnose, without stack traces or request data. */
+function errorSummary(e: unknown): { name?: string; code?: string; message: string } {
+  if (!(e instanceof Error)) return { message: String(e) };
+  const cause = (e as { cause?: unknown }).cause;
+  const code = (e as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  return { name: e.name, code: typeof code === 'string' ? code : undefined, message: e.message };
+}

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import type { ProtectedResource } from '../config/resolve.js';
+import { jsonResponse } from '../core/errors.js';
+import type { AsContext } from '../as/context.js';
+import { authorizationServerMetadata, metadataPaths } from '../as/endpoints/metadata/index.js';
+import { authorizeEndpoint } from '../as/endpoints/authorize/index.js';
+import { interactionEndpoint } from '../as/endpoints/interaction/index.js';
+import { tokenEndpoint } from '../as/endpoints/token/index.js';
+import { errorPage } from '../as/pages/error.js';
+import { protectedResourceMetadata } from '../rs/metadata.js';
+import { applyAsCors, asPreflight } from './cors.js';
+
+export interface Gateway {
+  handle(req: Request): Promise<Response>;
+}
+
+/** The HTTP edge: routes to framework-free endpoint functions that take and return web Request/Response. */
+export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono {
+  const { settings } = ctx;
+  const app = new Hono();
+  const base = settings.issuerPath;
+
+  // RFC 8414 metadata and OIDC discovery (CORS-readable: browser clients discover too)
+  const asMetadata = authorizationServerMetadata(settings);
+  for (const path of metadataPaths(settings)) {
+    app.on(['GET', 'HEAD'], path, (c) => applyAsCors(c.req.raw, settings, jsonResponse(asMetadata, 200, { 'cache-control': 'public, max-age=300' })));
+  }
+
+  // RFC 9728 protected resource metadata, path-inserted; the root form too when the resource is an origin.
+  for (const r of settings.resources) {
+    const doc = protectedResourceMetadata(r, settings.issuer);
+    const serve = () => jsonResponse(doc, 200, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+    app.on(['GET', 'HEAD'], r.metadataPath, serve);
+  }
+
+  app.get(`${base}/jwks.json`, (c) => applyAsCors(c.req.raw, settings, jsonResponse(ctx.keys.jwks(), 200, { 'cache-control': 'public, max-age=60' })));
+  app.on(['GET', 'POST'], `${base}/authorize`, (c) => authorizeEndpoint(ctx, c.req.raw));
+  app.options(`${base}/token`, (c) => asPreflight(c.req.raw, settings));
+  app.all(`${base}/token`, async (c) => applyAsCors(c.req.raw, settings, await tokenEndpoint(ctx, c.req.raw)));
+  app.get(`${base}/interaction/:id`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'show'));
+  app.post(`${base}/interaction/:id/login`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'login'));
+  app.post(`${base}/interaction/:id/consent`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'consent'));
+
+  for (const r of settings.resources) {
+    const gw = gateways.get(r.id);
+    if (gw) app.all(r.path, (c) => gw.handle(c.req.raw));
+  }
+
+  app.get(`${base}/`, () => jsonResponse(welcome(settings.issuer, settings.resources)));
+  app.notFound(() => jsonResponse({ error: 'not_found' }, 404));
+  app.onError((err) => {
+    ctx.log.error({ err }, 'unhandled error');
+    return errorPage(settings, 500, 'Something went wrong', 'The server could not complete the request. It has been logged.');
+  });
+  return app;
+}
+
+function welcome(issuer: string, resources: ProtectedResource[]): Record<string, unknown> {
+  return {
+    service: 'portcullis',
+    issuer,
+    authorization_server_metadata: `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`,
+    resources: resources.map((r) => ({ mcp_url: r.id, protected_resource_metadata: r.metadataUrl })),
+  };
+}

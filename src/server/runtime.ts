@@ -1,0 +1,109 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { resolveSettings, type Settings } from '../config/resolve.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { loadMasterSecret } from '../core/secret.js';
+import { systemClock, type Clock } from '../core/time.js';
+import { createClientResolver, createJwksFetcher } from '../as/clients/index.js';
+import type { AsContext } from '../as/context.js';
+import { KeyRing } from '../as/keys.js';
+import { createGateway } from '../gateway/proxy.js';
+import { createAccessTokenVerifier } from '../rs/verify.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { createApp, type Gateway } from './app.js';
+import { RevokedGrants } from './revoked-grants.js';
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Runtime {
+  settings: Settings;
+  store: Store;
+  /** the URL actually listened on (port resolved when 0) */
+  listenUrl: string;
+  close(): Promise<void>;
+}
+
+/** Builds every part from one Config and starts listening. Misconfiguration throws ConfigError before binding. */
+export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const env = opts.env ?? process.env;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger();
+  const settings = resolveSettings(config);
+  if (settings.resources.length === 0) {
+    throw new ConfigError('resources', 'nothing to protect: give --upstream URL, resources in the config file, or --demo');
+  }
+  const secret = loadMasterSecret(config.data_dir, env);
+  if (secret.source === 'generated' && !config.demo) {
+    log.warn(`generated a master secret in ${join(config.data_dir, 'secret')}; production must set PORTCULLIS_SECRET or PORTCULLIS_SECRET_FILE`);
+  }
+  const store = await openStore(config.store ?? `sqlite:${join(config.data_dir, 'portcullis.db')}`);
+  await store.migrate();
+  const keys = new KeyRing(store, secret.key, clock);
+  await keys.init();
+
+  const revoked = new RevokedGrants(store, clock, (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000);
+  await revoked.start();
+
+  const fetchLog = (event: Record<string, unknown>) => log.info({ event: 'cimd_fetch', ...event }, 'client metadata fetch');
+  const clients = createClientResolver(config, { dev: settings.dev, clock, log: fetchLog });
+  const ctx: AsContext = {
+    settings,
+    store,
+    keys,
+    clients,
+    clock,
+    log,
+    fetchJwks: createJwksFetcher(config, { dev: settings.dev, log: fetchLog }),
+    onGrantRevoked: (id) => revoked.add(id),
+  };
+
+  const verifier = createAccessTokenVerifier({
+    issuer: settings.issuer,
+    getKey: async (header) => {
+      const key = keys.publicKey(header.kid);
+      if (!key) throw new Error('unknown kid');
+      return key;
+    },
+    clock,
+    skewSeconds: config.tokens.clock_skew,
+    isGrantRevoked: (id) => revoked.has(id),
+    algorithms: ['ES256'],
+  });
+  const gateways = new Map<string, Gateway>();
+  for (const resource of settings.resources) {
+    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log }));
+  }
+  const app = createApp(ctx, gateways);
+
+  const purge = setInterval(() => void store.purgeExpired(clock()).catch((err) => log.error({ err }, 'purge failed')), 60_000);
+  purge.unref();
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    settings,
+    store,
+    listenUrl: `http://${host}:${addr.port}`,
+    async close() {
+      clearInterval(purge);
+      revoked.stop();
+      await new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
+        server.close(() => resolve());
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,296 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  GRACE_RESPONSE_MAX_AGE_MS,
+  StoreConflictError,
+  type AuthorizationCodeRecord,
+  type ConsentRecord,
+  type ConsumeCodeResult,
+  type GrantRecord,
+  type InteractionRecord,
+  type RefreshTokenRecord,
+  type RotateResult,
+  type SessionRecord,
+  type SigningKeyRecord,
+  type Store,
+  type UserRecord,
+} from '../types.js';
+import {
+  codeRow,
+  consentRow,
+  grantRow,
+  interactionRow,
+  refreshRow,
+  toCode,
+  toConsent,
+  toGrant,
+  toInteraction,
+  toRefresh,
+  toSession,
+  toSigningKey,
+  toUser,
+  userRow,
+} from './rows.js';
+import { configure, migrate } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
+
+/** why a grant was revoked when a rotated refresh token came back after its grace window */
+export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
+
+const isUniqueViolation = (e: unknown): boolean =>
+  e instanceof Database.SqliteError &&
+  (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE');
+
+/** runs `write`, turning a primary-key or unique violation into StoreConflictError */
+function conflictAs<T>(message: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new StoreConflictError(message);
+    throw e;
+  }
+}
+
+/**
+ * The embedded store (ARCHITECTURE "Deployment"): one SQLite file in WAL mode. better-sqlite3 is synchronous,
+ * so within one process every method runs to completion before the next; across processes sharing the file,
+ * each single-use operation is one statement or one IMMEDIATE transaction (the write lock is taken before the
+ * first read), so it holds there too.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly q: Statements;
+  private readonly tx: ReturnType<SqliteStore['transactions']>;
+
+  constructor(readonly file: string) {
+    const inMemory = file === ':memory:' || file === '';
+    if (!inMemory) mkdirSync(dirname(resolve(file)), { recursive: true });
+    this.db = new Database(file, { timeout: 5000 });
+    try {
+      configure(this.db);
+      migrate(this.db);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    this.q = prepareStatements(this.db);
+    this.tx = this.transactions();
+  }
+
+  /** multi-statement writes, each one IMMEDIATE transaction (run with `.immediate(...)`) */
+  private transactions() {
+    return {
+      createGrantWithCode: this.db.transaction((grant: GrantRecord, code: AuthorizationCodeRecord) => {
+        this.q.insertGrantIfNew.run(grantRow(grant));
+        this.q.insertCode.run(codeRow(code));
+      }),
+      revokeGrant: this.db.transaction((id: string, now: number, reason: string) => this.revokeInTx(id, now, reason)),
+      rotate: this.db.transaction(
+        (old_hash: string, next: RefreshTokenRecord, grace_response: string, now: number, grace_ms: number) =>
+          this.rotateInTx(old_hash, next, grace_response, now, grace_ms),
+      ),
+      purge: this.db.transaction((now: number, grace_ms: number) => {
+        let deleted = 0;
+        for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
+        this.q.clearGraceResponses.run(now - grace_ms);
+        return deleted;
+      }),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    migrate(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // users
+
+  async createUser(u: UserRecord): Promise<void> {
+    conflictAs(`user ${u.username} already exists`, () => this.q.insertUser.run(userRow(u)));
+  }
+
+  async getUserByName(username: string): Promise<UserRecord | null> {
+    const row = this.q.userByName.get(username);
+    return row ? toUser(row) : null;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const row = this.q.userById.get(id);
+    return row ? toUser(row) : null;
+  }
+
+  async updateUserPassword(id: string, password_hash: string): Promise<void> {
+    this.q.setUserPassword.run(password_hash, id);
+  }
+
+  // interactions and sessions
+
+  async putInteraction(i: InteractionRecord): Promise<void> {
+    this.q.upsertInteraction.run(interactionRow(i));
+  }
+
+  async getInteraction(id: string, now: number): Promise<InteractionRecord | null> {
+    const row = this.q.liveInteraction.get(id, now);
+    return row ? toInteraction(row) : null;
+  }
+
+  async setInteractionUser(id: string, user_id: string): Promise<void> {
+    this.q.setInteractionUser.run(user_id, id);
+  }
+
+  async takeInteraction(id: string, now: number): Promise<InteractionRecord | null> {
+    const row = this.q.takeInteraction.get(id, now);
+    return row ? toInteraction(row) : null;
+  }
+
+  async putSession(s: SessionRecord): Promise<void> {
+    this.q.upsertSession.run(s);
+  }
+
+  async getSession(id_hash: string, now: number): Promise<SessionRecord | null> {
+    const row = this.q.liveSession.get(id_hash, now);
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(id_hash: string): Promise<void> {
+    this.q.deleteSession.run(id_hash);
+  }
+
+  // consent memory
+
+  async getConsent(user_id: string, client_id: string, resource: string): Promise<ConsentRecord | null> {
+    const row = this.q.consent.get(user_id, client_id, resource);
+    return row ? toConsent(row) : null;
+  }
+
+  async putConsent(c: ConsentRecord): Promise<void> {
+    this.q.upsertConsent.run(consentRow(c));
+  }
+
+  // grants and codes
+
+  async createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    conflictAs('authorization code already exists', () => this.tx.createGrantWithCode.immediate(grant, code));
+  }
+
+  async getGrant(id: string): Promise<GrantRecord | null> {
+    const row = this.q.grant.get(id);
+    return row ? toGrant(row) : null;
+  }
+
+  async getAuthorizationCode(code_hash: string, now: number): Promise<AuthorizationCodeRecord | null> {
+    const row = this.q.codeWithGrant.get(code_hash);
+    if (!row || row.expires_at <= now || row.grant_revoked_at !== null) return null;
+    return toCode(row);
+  }
+
+  async consumeAuthorizationCode(code_hash: string, now: number): Promise<ConsumeCodeResult> {
+    // OAuth 2.1 §4.1.3: a code is redeemable once; the UPDATE is the atomic check-and-set
+    const consumed = this.q.consumeCode.get({ code_hash, now });
+    if (consumed) return { kind: 'ok', code: toCode(consumed) };
+    // not consumed now: tell a reuse (live code, live grant, consumed before) from everything else
+    const row = this.q.codeWithGrant.get(code_hash);
+    if (!row || row.expires_at <= now || row.grant_revoked_at !== null || row.consumed_at === null) {
+      return { kind: 'not_found' };
+    }
+    return { kind: 'reused', code: toCode(row) };
+  }
+
+  /** revocation inside the caller's transaction: set once, refresh tokens deleted */
+  private revokeInTx(id: string, now: number, reason: string): void {
+    this.q.revokeGrant.run(now, reason, id);
+    this.q.deleteGrantRefreshTokens.run(id);
+  }
+
+  async revokeGrant(id: string, now: number, reason: string): Promise<void> {
+    this.tx.revokeGrant.immediate(id, now, reason);
+  }
+
+  async listRevokedGrantIds(since: number): Promise<string[]> {
+    return this.q.revokedGrantIds.all(since).map((r) => r.id);
+  }
+
+  // refresh tokens
+
+  async putRefreshToken(t: RefreshTokenRecord): Promise<void> {
+    // never an upsert: overwriting a token could reset its rotation state
+    conflictAs('refresh token already exists', () => this.q.insertRefresh.run(refreshRow(t)));
+  }
+
+  async getRefreshToken(token_hash: string): Promise<RefreshTokenRecord | null> {
+    const row = this.q.refresh.get(token_hash);
+    return row ? toRefresh(row) : null;
+  }
+
+  private rotateInTx(
+    old_hash: string,
+    next: RefreshTokenRecord,
+    grace_response: string,
+    now: number,
+    grace_ms: number,
+  ): RotateResult {
+    const row = this.q.refreshWithGrant.get(old_hash);
+    // idle and absolute lifetimes (ARCHITECTURE "Tokens"); a revoked grant's tokens are dead
+    if (!row || row.expires_at <= now || row.absolute_expires_at <= now || row.grant_revoked_at !== null) {
+      return { kind: 'not_found' };
+    }
+    const old = toRefresh(row);
+    if (old.rotated_at !== null) {
+      // ARCHITECTURE "Tokens": a retry within the grace gets the same pair again; later, reuse revokes the grant
+      if (now - old.rotated_at <= grace_ms) return { kind: 'grace', old };
+      this.revokeInTx(old.grant_id, now, REFRESH_REUSE_REASON);
+      return { kind: 'reused', old };
+    }
+    const rotated = this.q.markRotated.get({ token_hash: old_hash, now, grace_response });
+    if (!rotated) throw new Error('refresh token changed inside its rotation transaction');
+    this.q.insertRefresh.run(refreshRow(next));
+    return { kind: 'rotated', old: toRefresh(rotated) };
+  }
+
+  async rotateRefreshToken(
+    old_hash: string,
+    next: RefreshTokenRecord,
+    grace_response: string,
+    now: number,
+    grace_ms: number,
+  ): Promise<RotateResult> {
+    return conflictAs('next refresh token already exists', () =>
+      this.tx.rotate.immediate(old_hash, next, grace_response, now, grace_ms),
+    );
+  }
+
+  // single-use JWT ids
+
+  async useJti(issuer: string, jti: string, expires_at: number, now: number): Promise<boolean> {
+    // RFC 7523 §3 / ID-JAG: reject a jti seen before until it expires; one statement, so atomic
+    return this.q.useJti.run({ issuer, jti, expires_at, now }).changes === 1;
+  }
+
+  // signing keys
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.q.signingKeys.all().map(toSigningKey);
+  }
+
+  async putSigningKey(k: SigningKeyRecord): Promise<void> {
+    this.q.upsertSigningKey.run(k);
+  }
+
+  async purgeExpired(now: number, grace_ms: number = GRACE_RESPONSE_MAX_AGE_MS): Promise<number> {
+    return this.tx.purge.immediate(now, grace_ms);
+  }
+}
+
+/** Opens (creating the file and its directory if needed) and migrates the SQLite store at `file`. */
+export function openSqliteStore(file: string): SqliteStore {
+  return new SqliteStore(file);
+}
+
+/** A private in-memory store, for tests. */
+export function openMemoryStore(): SqliteStore {
+  return new SqliteStore(':memory:');
+}
