@@ -34,7 +34,7 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
   }
 
   app.get(`${base}/jwks.json`, (c) => applyAsCors(c.req.raw, settings, jsonResponse(ctx.keys.jwks(), 200, { 'cache-control': 'public, max-age=60' })));
-  app.on(['GET', 'POST'], `${base}/authorize`, (c) => authorizeEndpoint(ctx, c.req.raw));
+  app.all(`${base}/authorize`, (c) => authorizeEndpoint(ctx, c.req.raw));
   app.options(`${base}/token`, (c) => asPreflight(c.req.raw, settings));
   app.all(`${base}/token`, async (c) => applyAsCors(c.req.raw, settings, await tokenEndpoint(ctx, c.req.raw)));
   app.get(`${base}/interaction/:id`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'show'));

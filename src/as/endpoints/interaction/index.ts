@@ -54,7 +54,12 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   if (!user || user.disabled) return showLogin(ctx, interaction, formTargets);
 
   if (step === 'consent') {
-    const decision = form!.one('decision', { max: 16 });
+    let decision: string | undefined;
+    try {
+      decision = form!.one('decision', { max: 16 });
+    } catch {
+      decision = undefined;
+    }
     if (decision === 'approve') return approve(ctx, interaction, user, true);
     if (decision === 'deny') {
       const taken = await ctx.store.takeInteraction(id, ctx.clock());
