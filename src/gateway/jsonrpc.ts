@@ -5,7 +5,7 @@ export type JsonRpcId = string | number | null;
 export type ParsedBody =
   | { kind: 'empty' }
   /** `messages`: the object, or a batch's members (non-objects dropped) */
-  | { kind: 'json'; messages: Record<string, unknown>[]; batch: boolean }
+  | { kind: 'json'; messages: Record<string, unknown>[]; batch: boolean; value: unknown }
   | { kind: 'invalid' };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -22,8 +22,8 @@ export function parseJsonRpcBody(bytes: Uint8Array): ParsedBody {
   } catch {
     return { kind: 'invalid' };
   }
-  if (Array.isArray(value)) return { kind: 'json', messages: value.filter(isObject), batch: true };
-  return { kind: 'json', messages: isObject(value) ? [value] : [], batch: false };
+  if (Array.isArray(value)) return { kind: 'json', messages: value.filter(isObject), batch: true, value };
+  return { kind: 'json', messages: isObject(value) ? [value] : [], batch: false, value };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

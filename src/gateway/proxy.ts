@@ -142,6 +142,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
             description: 'The access token lacks a scope this request needs',
           });
         }
+        // Forward exactly what the policy saw: re-serialised JSON, so an upstream parser that treats duplicate
+        // keys differently from JSON.parse cannot be shown another tool name than the one we checked.
+        body = Buffer.from(JSON.stringify(parsed.value), 'utf8');
       }
     }
 

@@ -7,11 +7,11 @@ import { authorizeEndpoint } from '../as/endpoints/authorize/index.js';
 import { interactionEndpoint } from '../as/endpoints/interaction/index.js';
 import { tokenEndpoint } from '../as/endpoints/token/index.js';
 import { errorPage } from '../as/pages/error.js';
-import { protectedResourceMetadata } from '../rs/metadata.js';
+import { prmHandler } from '../rs/metadata.js';
 import { applyAsCors, asPreflight } from './cors.js';
 
 export interface Gateway {
-  handle(req: Request): Promise<Response>;
+  handle(req: Request, conn?: unknown): Promise<Response>;
 }
 
 /** The HTTP edge: routes to framework-free endpoint functions that take and return web Request/Response. */
@@ -28,9 +28,8 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
 
   // RFC 9728 protected resource metadata, path-inserted; the root form too when the resource is an origin.
   for (const r of settings.resources) {
-    const doc = protectedResourceMetadata(r, settings.issuer);
-    const serve = () => jsonResponse(doc, 200, { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
-    app.on(['GET', 'HEAD'], r.metadataPath, serve);
+    const handler = prmHandler(r, settings.issuer);
+    app.all(r.metadataPath, (c) => handler(c.req.raw));
   }
 
   app.get(`${base}/jwks.json`, (c) => applyAsCors(c.req.raw, settings, jsonResponse(ctx.keys.jwks(), 200, { 'cache-control': 'public, max-age=60' })));
@@ -43,7 +42,7 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
 
   for (const r of settings.resources) {
     const gw = gateways.get(r.id);
-    if (gw) app.all(r.path, (c) => gw.handle(c.req.raw));
+    if (gw) app.all(r.path, (c) => gw.handle(c.req.raw, c.env));
   }
 
   app.get(`${base}/`, () => jsonResponse(welcome(settings.issuer, settings.resources)));
