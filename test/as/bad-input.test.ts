@@ -44,7 +44,10 @@ function mutate(base: [string, string][], name: string, m: Mutation, wrong: stri
       continue;
     }
     if (m === 'missing') continue;
-    if (m === 'duplicated') p.append(k, v), p.append(k, v);
+    if (m === 'duplicated') {
+      p.append(k, v);
+      p.append(k, v);
+    }
     if (m === 'empty') p.append(k, '');
     if (m === 'oversized') p.append(k, v + 'x'.repeat(20_000));
     if (m === 'wrong type') p.append(k, wrong);
