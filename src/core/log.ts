@@ -1,8 +1,11 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, destination, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
-/** Structured logs; tokens, secrets and passwords are never logged (MCP security: "don't log credentials"). */
+/**
+ * Structured JSON logs on stderr (stdout carries what the commands print); tokens, secrets and passwords are
+ * never logged (MCP security: "don't log credentials").
+ */
 export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info'): Logger {
   return pino({
     level,
@@ -11,7 +14,7 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info')
       paths: ['*.authorization', '*.password', '*.client_secret', '*.refresh_token', '*.access_token', '*.code', '*.client_assertion'],
       censor: '[redacted]',
     },
-  });
+  }, destination(2));
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });
