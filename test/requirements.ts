@@ -64,6 +64,9 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'net.safe-fetch.no-redirects', level: 'MUST', source: 'CIMD §4 (-01)', text: 'no redirects followed' },
   { id: 'net.safe-fetch.size-cap', level: 'SHOULD', source: 'CIMD §6.6', text: 'responses capped at 5 KB' },
   { id: 'net.safe-fetch.timeout', level: 'decision', source: 'issue: ≤ 5 s', text: 'fetch time capped' },
+  // Official conformance suite
+  { id: 'conf.authorization', level: 'decision', source: 'issue "How it is shown"; @modelcontextprotocol/conformance 0.2.0-alpha.12', text: 'authorization role passes incl. the CIMD check' },
+  { id: 'conf.server-transparency', level: 'decision', source: 'issue "How it is shown"', text: 'server scenarios give the same results through the gateway as direct' },
   // End to end
   { id: 'e2e.sdk.cimd-zero-config', level: 'decision', source: 'issue "How it is shown"', text: 'the official SDK client connects with no client configuration' },
   { id: 'e2e.sdk.refresh-after-expiry', level: 'decision', source: 'issue "How it is shown"', text: 'keeps working after the access token expires' },

@@ -23,6 +23,9 @@ const DROP_UPSTREAM = new Set([
   // Portcullis's own cookies (login session, CSRF) are credentials for this origin, not for the upstream.
   'cookie',
   'host', // set to the upstream's below
+  // MCP [HTTP] "Security": the gateway validates Origin itself; the upstream sees a same-host server-side request,
+  // so an upstream that only admits loopback origins does not refuse a browser origin the operator allowed.
+  'origin',
   'content-length', // recomputed for the forwarded body
   'expect', // 100-continue is a hop concern; the body is already read
   // forwarding metadata is ours to set: without a trusted-proxy setting, inbound values are client-controlled

@@ -119,7 +119,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const sessionId = req.headers.get('mcp-session-id');
     if (sessionId !== null && sessions.owner(sessionId) !== claims.sub) {
       // unknown, expired, or another subject's: answered like an unknown session, never forwarded
-      log.warn(who, 'legacy session not bound to this subject');
+      // usually a session the client already deleted or that expired; another subject's is logged the same way
+      log.info(who, 'legacy session unknown or bound to another subject');
       return jsonRpcErrorResponse(404, SESSION_NOT_FOUND, 'Session not found');
     }
 

@@ -1,0 +1,789 @@
+/**
+ * A fixture MCP server for the official conformance suite's `server` scenarios
+ * (@modelcontextprotocol/conformance, src/scenarios/server/*.ts): the `test_*` tools, `test://` resources and
+ * `test_*` prompts whose exact names and payloads the scenarios expect. Modelled on the suite's own reference
+ * fixture (examples/servers/typescript/everything-server.ts in the conformance repository, MIT), which is not
+ * published on npm, rewritten on node:http and @modelcontextprotocol/sdk 1.32 without express.
+ *
+ * Two wires on one endpoint, `POST|GET|DELETE /mcp`:
+ * - stateful Streamable HTTP (2025-11-25 and earlier): `initialize` opens a session (`Mcp-Session-Id`), served by
+ *   the SDK's StreamableHTTPServerTransport, one McpServer per session, with an event store so that SSE streams
+ *   resume with Last-Event-ID (SEP-1699);
+ * - stateless 2026-07-28 (SEP-2575): no session; every request carries `_meta` with the protocol version and the
+ *   `MCP-Protocol-Version` header, plus the SEP-2243 `Mcp-Method`/`Mcp-Name` headers (validated); `server/discover`
+ *   instead of `initialize`; `subscriptions/listen` streams; SEP-2322 multi-round (`input_required`) tools; the
+ *   carry-forward methods are dispatched to a fresh McpServer through an in-memory client (as the reference
+ *   fixture does).
+ * With `--requirements 2025-11-25` every scenario passes (33, incl. the pending ones); with `--requirements
+ * 2026-07-28` every scored scenario passes; the SEP-2663 tasks extension and x-mcp-header custom headers are not
+ * implemented.
+ *
+ * DNS-rebinding protection (MCP [HTTP] "Security Warning", GHSA-w48q-cv73-mx4w): a loopback server refuses a
+ * non-loopback Host, and a non-loopback Origin, with 403 — what the SDK's `createMcpExpressApp()` does.
+ *
+ * Run alone for debugging: `node --import tsx test/conformance/fixture-server.ts [port]`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHmac, randomUUID } from 'node:crypto';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  CompleteRequestSchema,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  LoggingMessageNotificationSchema,
+  ProgressNotificationSchema,
+  ResultSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type CallToolResult,
+  type JSONRPCMessage,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { z } from 'zod';
+
+/** 1x1 red PNG and a minimal WAV, the payloads the scenarios compare against */
+const TEST_IMAGE_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+const TEST_AUDIO_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
+const JSON_SCHEMA_2020_12 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
+  additionalProperties: false,
+};
+const STATELESS_VERSION = '2026-07-28';
+const LEGACY_VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']);
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
+
+function buildMcpServer(): McpServer {
+  const mcp = new McpServer(
+    { name: 'portcullis-conformance-fixture', version: '1.0.0' },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        logging: {},
+        completions: {},
+      },
+    },
+  );
+  const sendLog = (level: 'info', data: string) =>
+    mcp.server.notification({ method: 'notifications/message', params: { level, logger: 'conformance-fixture', data } }).catch(() => undefined);
+
+  // ===== tools (src/scenarios/server/tools.ts) =====
+  mcp.registerTool('test_simple_text', { description: 'Tests simple text content response' }, async () =>
+    text('This is a simple text response for testing.'),
+  );
+  mcp.registerTool('test_image_content', { description: 'Tests image content response' }, async () => ({
+    content: [{ type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' }],
+  }));
+  mcp.registerTool('test_audio_content', { description: 'Tests audio content response' }, async () => ({
+    content: [{ type: 'audio', data: TEST_AUDIO_BASE64, mimeType: 'audio/wav' }],
+  }));
+  mcp.registerTool('test_embedded_resource', { description: 'Tests embedded resource content response' }, async () => ({
+    content: [{ type: 'resource', resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' } }],
+  }));
+  mcp.registerTool('test_multiple_content_types', { description: 'Tests response with multiple content types (text, image, resource)' }, async () => ({
+    content: [
+      { type: 'text', text: 'Multiple content types test:' },
+      { type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' },
+      { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) } },
+    ],
+  }));
+  mcp.registerTool('test_tool_with_logging', { description: 'Tests tool that emits log messages during execution', inputSchema: {} }, async (_args, extra) => {
+    for (const data of ['Tool execution started', 'Tool processing data', 'Tool execution completed']) {
+      await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data } });
+      await sleep(50);
+    }
+    return text('Tool with logging executed successfully');
+  });
+  mcp.registerTool('test_tool_with_progress', { description: 'Tests tool that reports progress notifications', inputSchema: {} }, async (_args, extra) => {
+    const progressToken = extra._meta?.progressToken ?? 0;
+    for (const progress of [0, 50, 100]) {
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` },
+      });
+      if (progress < 100) await sleep(50);
+    }
+    return text(String(progressToken));
+  });
+  mcp.registerTool('test_error_handling', { description: 'Tests error response handling' }, async () => {
+    throw new Error('This tool intentionally returns an error for testing');
+  });
+  mcp.registerTool(
+    'test_sampling',
+    { description: 'Tests server-initiated sampling (LLM completion request)', inputSchema: { prompt: z.string().describe('The prompt to send to the LLM') } },
+    async ({ prompt }, extra) => {
+      try {
+        const r = await extra.sendRequest(
+          { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 } },
+          CreateMessageResultSchema,
+        );
+        const content = r.content as { type: string; text?: string };
+        return text(`LLM response: ${content.type === 'text' ? content.text : 'No response'}`);
+      } catch (e) {
+        return text(`Sampling not supported or error: ${(e as Error).message}`);
+      }
+    },
+  );
+  mcp.registerTool(
+    'test_elicitation',
+    { description: 'Tests server-initiated elicitation (user input request)', inputSchema: { message: z.string().describe('The message to show the user') } },
+    async ({ message }, extra) =>
+      elicit(extra, message, { type: 'object', properties: { response: { type: 'string', description: "User's response" } }, required: ['response'] }, 'User response'),
+  );
+  mcp.registerTool('test_elicitation_sep1034_defaults', { description: 'Tests elicitation with default values per SEP-1034', inputSchema: {} }, async (_args, extra) =>
+    elicit(
+      extra,
+      'Please review and update the form fields with defaults',
+      {
+        type: 'object',
+        properties: {
+          name: { type: 'string', description: 'User name', default: 'John Doe' },
+          age: { type: 'integer', description: 'User age', default: 30 },
+          score: { type: 'number', description: 'User score', default: 95.5 },
+          status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
+          verified: { type: 'boolean', description: 'Verification status', default: true },
+        },
+        required: [],
+      },
+      'Elicitation completed',
+    ),
+  );
+  mcp.registerTool('test_elicitation_sep1330_enums', { description: 'Tests elicitation with enum schema improvements per SEP-1330', inputSchema: {} }, async (_args, extra) =>
+    elicit(
+      extra,
+      'Please select options from the enum fields',
+      {
+        type: 'object',
+        properties: {
+          untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
+          titledSingle: {
+            type: 'string',
+            description: 'Select one option with titles',
+            oneOf: [
+              { const: 'value1', title: 'First Option' },
+              { const: 'value2', title: 'Second Option' },
+              { const: 'value3', title: 'Third Option' },
+            ],
+          },
+          legacyEnum: { type: 'string', description: 'Select one option (legacy)', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
+          untitledMulti: { type: 'array', description: 'Select multiple options', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
+          titledMulti: {
+            type: 'array',
+            description: 'Select multiple options with titles',
+            minItems: 1,
+            maxItems: 3,
+            items: {
+              anyOf: [
+                { const: 'value1', title: 'First Choice' },
+                { const: 'value2', title: 'Second Choice' },
+                { const: 'value3', title: 'Third Choice' },
+              ],
+            },
+          },
+        },
+        required: [],
+      },
+      'Elicitation completed',
+    ),
+  );
+
+  // SEP-1699 SSE polling (src/scenarios/server/sse-polling.ts): close the POST stream mid-call; the client reconnects
+  // with GET + Last-Event-ID and gets the result replayed from the event store
+  mcp.registerTool('test_reconnection', { description: 'Closes the SSE stream mid-call to test client reconnection (SEP-1699)', inputSchema: {} }, async (_args, extra) => {
+    extra.closeSSEStream?.();
+    await sleep(100);
+    return text('Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.');
+  });
+
+  // SEP-1613 (src/scenarios/server/json-schema-2020-12.ts): listed with this raw 2020-12 schema, see below
+  mcp.registerTool(
+    'json_schema_2020_12_tool',
+    {
+      description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',
+      inputSchema: { name: z.string().optional(), address: z.object({ street: z.string().optional(), city: z.string().optional() }).optional() },
+    },
+    async (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
+  );
+
+  // ===== resources (src/scenarios/server/resources.ts) =====
+  mcp.registerResource('static-text', 'test://static-text', { title: 'Static Text Resource', description: 'A static text resource for testing', mimeType: 'text/plain' }, async () => ({
+    contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
+  }));
+  mcp.registerResource(
+    'static-binary',
+    'test://static-binary',
+    { title: 'Static Binary Resource', description: 'A static binary resource (image) for testing', mimeType: 'image/png' },
+    async () => ({ contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: TEST_IMAGE_BASE64 }] }),
+  );
+  mcp.registerResource(
+    'template',
+    new ResourceTemplate('test://template/{id}/data', { list: undefined }),
+    { title: 'Resource Template', description: 'A resource template with parameter substitution', mimeType: 'application/json' },
+    async (uri, { id }) => ({
+      contents: [{ uri: uri.toString(), mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
+    }),
+  );
+  mcp.registerResource('watched-resource', 'test://watched-resource', { title: 'Watched Resource', description: 'A resource that can be subscribed to', mimeType: 'text/plain' }, async () => ({
+    contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
+  }));
+
+  // ===== prompts (src/scenarios/server/prompts.ts) =====
+  mcp.registerPrompt('test_simple_prompt', { title: 'Simple Test Prompt', description: 'A simple prompt without arguments' }, async () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
+  }));
+  mcp.registerPrompt(
+    'test_prompt_with_arguments',
+    {
+      title: 'Prompt With Arguments',
+      description: 'A prompt with required arguments',
+      argsSchema: { arg1: z.string().describe('First test argument'), arg2: z.string().describe('Second test argument') },
+    },
+    async ({ arg1, arg2 }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }] }),
+  );
+  mcp.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    { title: 'Prompt With Embedded Resource', description: 'A prompt that includes an embedded resource', argsSchema: { resourceUri: z.string().describe('URI of the resource to embed') } },
+    async ({ resourceUri }) => ({
+      messages: [
+        { role: 'user', content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } } },
+        { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
+      ],
+    }),
+  );
+  mcp.registerPrompt('test_prompt_with_image', { title: 'Prompt With Image', description: 'A prompt that includes image content' }, async () => ({
+    messages: [
+      { role: 'user', content: { type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' } },
+      { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
+    ],
+  }));
+
+  // ===== utilities (src/scenarios/server/utils.ts, resources.ts); set after McpServer's own handlers =====
+  const subscriptions = new Set<string>();
+  mcp.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    subscriptions.add(req.params.uri);
+    void sendLog('info', `Subscribed to resource: ${req.params.uri}`);
+    return {};
+  });
+  mcp.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    subscriptions.delete(req.params.uri);
+    void sendLog('info', `Unsubscribed from resource: ${req.params.uri}`);
+    return {};
+  });
+  mcp.server.setRequestHandler(SetLevelRequestSchema, async (req) => {
+    void sendLog('info', `Log level set to: ${req.params.level}`);
+    return {};
+  });
+  mcp.server.setRequestHandler(CompleteRequestSchema, async () => ({ completion: { values: [], total: 0, hasMore: false } }));
+  // tools/list as McpServer builds it, except the SEP-1613 tool, whose raw schema keeps $schema, $defs, if/then/else
+  // (McpServer converts from zod and would drop them). Wraps the SDK's own handler (internal, stable field).
+  const handlers = (mcp.server as unknown as { _requestHandlers: Map<string, (...a: unknown[]) => Promise<Record<string, unknown>>> })._requestHandlers;
+  const listTools = handlers.get('tools/list')!;
+  handlers.set('tools/list', async (...a) => {
+    const r = await listTools(...a);
+    r.tools = (r.tools as { name: string }[]).map((t) => (t.name === 'json_schema_2020_12_tool' ? { ...t, inputSchema: JSON_SCHEMA_2020_12 } : t));
+    return r;
+  });
+  return mcp;
+}
+
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+async function elicit(extra: ToolExtra, message: string, requestedSchema: Record<string, unknown>, label: string): Promise<CallToolResult> {
+  try {
+    const r = await extra.sendRequest({ method: 'elicitation/create', params: { message, requestedSchema } as never }, ElicitResultSchema);
+    return text(`${label}: action=${r.action}, content=${JSON.stringify(r.content ?? {})}`);
+  } catch (e) {
+    return text(`Elicitation not supported or error: ${(e as Error).message}`);
+  }
+}
+
+/** In-memory event store for resumable SSE streams (SEP-1699), shared by the sessions of one fixture. */
+function memoryEventStore(): EventStore {
+  const events: { id: string; streamId: string; message: JSONRPCMessage }[] = [];
+  let seq = 0;
+  return {
+    async storeEvent(streamId, message) {
+      const id = `${streamId}::${String(++seq).padStart(8, '0')}`;
+      events.push({ id, streamId, message });
+      if (events.length > 10_000) events.shift();
+      return id;
+    },
+    async getStreamIdForEventId(eventId) {
+      return events.find((e) => e.id === eventId)?.streamId ?? eventId.split('::')[0];
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const streamId = lastEventId.split('::')[0] ?? '';
+      for (const e of events) {
+        if (e.streamId === streamId && e.id > lastEventId && Object.keys(e.message).length > 0) await send(e.id, e.message);
+      }
+      return streamId;
+    },
+  };
+}
+
+// ===== HTTP =====
+
+export interface FixtureServer {
+  /** the MCP endpoint, http://127.0.0.1:<port>/mcp */
+  url: string;
+  /** request counts: all, those relayed by a proxy that set X-Forwarded-Host, and those carrying Authorization */
+  stats: { requests: number; forwarded: Map<string, number>; withAuthorization: number };
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function rpcError(res: ServerResponse, status: number, id: unknown, code: number, message: string, data?: unknown): void {
+  sendJson(res, status, { jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data === undefined ? {} : { data }) } });
+}
+
+/** Loopback Host (and Origin, when present): the DNS-rebinding rule of the SDK's createMcpExpressApp(). */
+function rebindingSafe(req: IncomingMessage): boolean {
+  const hostHeader = req.headers.host;
+  if (!hostHeader) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return false;
+  }
+  if (!LOOPBACK_HOSTNAMES.has(hostname)) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return LOOPBACK_HOSTNAMES.has(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface RpcMessage {
+  jsonrpc?: string;
+  id?: string | number | null;
+  method?: string;
+  params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
+}
+
+/** One fresh McpServer behind an in-memory client, for one stateless request (notifications buffered). */
+async function statelessDispatch<T>(fn: (client: Client, notes: unknown[]) => Promise<T>): Promise<T> {
+  const [clientT, serverT] = InMemoryTransport.createLinkedPair();
+  const server = buildMcpServer();
+  await server.connect(serverT);
+  const client = new Client({ name: 'stateless-dispatch', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(clientT);
+  const notes: unknown[] = [];
+  const collect = async (n: unknown) => void notes.push({ jsonrpc: '2.0', ...(n as object) });
+  client.setNotificationHandler(ProgressNotificationSchema, collect);
+  client.setNotificationHandler(LoggingMessageNotificationSchema, collect);
+  client.fallbackNotificationHandler = collect;
+  try {
+    return await fn(client, notes);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+
+// ===== stateless-only fixtures: SEP-2322 multi-round tool results (src/scenarios/server/input-required-result.ts)
+// and the SEP-2575 diagnostics of src/scenarios/server/stateless.ts =====
+
+type Inputs = Record<string, Record<string, unknown> | undefined>;
+type Json = Record<string, unknown>;
+const MRTR_SECRET = `fixture-mrtr-${randomUUID()}`;
+const sign = (payload: Json): string => {
+  const data = JSON.stringify(payload);
+  return JSON.stringify({ data, hmac: createHmac('sha256', MRTR_SECRET).update(data).digest('hex') });
+};
+function verify(raw: string | undefined): Json | null {
+  try {
+    const { data, hmac } = JSON.parse(raw ?? '') as { data: string; hmac: string };
+    return hmac === createHmac('sha256', MRTR_SECRET).update(data).digest('hex') ? (JSON.parse(data) as Json) : null;
+  } catch {
+    return null;
+  }
+}
+const parseState = (raw: string | undefined): Json => {
+  try {
+    return (JSON.parse(raw ?? '{}') as Json) ?? {};
+  } catch {
+    return {};
+  }
+};
+const field = (response: Json | undefined, name: string): string => {
+  const v = (response?.content as Json | undefined)?.[name];
+  return typeof v === 'string' ? v : 'unknown';
+};
+const elicitInput = (message: string, props: Record<string, string>): Json => ({
+  method: 'elicitation/create',
+  params: {
+    message,
+    requestedSchema: { type: 'object', properties: Object.fromEntries(Object.entries(props).map(([k, t]) => [k, { type: t }])), required: Object.keys(props) },
+  },
+});
+const sampleInput = (t: string, maxTokens: number): Json => ({
+  method: 'sampling/createMessage',
+  params: { messages: [{ role: 'user', content: { type: 'text', text: t } }], maxTokens },
+});
+const rootsInput: Json = { method: 'roots/list', params: {} };
+const inputRequired = (inputRequests: Json, requestState?: string): Json => ({
+  resultType: 'input_required',
+  inputRequests,
+  ...(requestState === undefined ? {} : { requestState }),
+});
+const textResult = (t: string): Json => ({ content: [{ type: 'text', text: t }] });
+const rootsCount = (r: Json | undefined): number => (Array.isArray(r?.roots) ? r.roots.length : 0);
+
+/** tools/call handlers by name: (inputResponses, requestState, client capabilities) → result */
+const MRTR_TOOLS: Record<string, (inputs: Inputs | undefined, state: string | undefined, caps: Json | undefined) => Json> = {
+  test_input_required_result_elicitation: (i) =>
+    i?.user_name ? textResult(`Hello, ${field(i.user_name, 'name')}!`) : inputRequired({ user_name: elicitInput('What is your name?', { name: 'string' }) }),
+  test_input_required_result_sampling: (i) => {
+    if (!i?.sample_request) return inputRequired({ sample_request: sampleInput('What is the capital of France?', 100) });
+    const c = i.sample_request.content as Json | undefined;
+    return textResult(`Sampling result: ${typeof c?.text === 'string' ? c.text : 'no response'}`);
+  },
+  test_input_required_result_list_roots: (i) =>
+    i?.roots_request ? textResult(`Found ${rootsCount(i.roots_request)} root(s)`) : inputRequired({ roots_request: rootsInput }),
+  test_input_required_result_request_state: (i, state) => {
+    if (state && i?.confirm && parseState(state).kind === 'request-state' && (i.confirm.content as Json | undefined)?.ok === true) {
+      return textResult('state-ok: requestState validated');
+    }
+    return inputRequired({ confirm: elicitInput('Please confirm', { ok: 'boolean' }) }, JSON.stringify({ kind: 'request-state', nonce: randomUUID() }));
+  },
+  test_input_required_result_multiple_inputs: (i, state) => {
+    if (state && i?.user_name && i.greeting && i.client_roots && parseState(state).kind === 'multiple-inputs') {
+      const g = (i.greeting.content as Json | undefined)?.text;
+      return textResult(`Name: ${field(i.user_name, 'name')}; Greeting: ${typeof g === 'string' ? g : 'Hello there!'}; Roots: ${rootsCount(i.client_roots)}`);
+    }
+    return inputRequired(
+      { user_name: elicitInput('What is your name?', { name: 'string' }), greeting: sampleInput('Generate a greeting', 50), client_roots: rootsInput },
+      JSON.stringify({ kind: 'multiple-inputs', nonce: randomUUID() }),
+    );
+  },
+  test_input_required_result_multi_round: (i, state) => {
+    const s = parseState(state);
+    if (state && s.round === 1 && i?.step1) {
+      return inputRequired(
+        { step2: elicitInput('Step 2: What is your favorite color?', { color: 'string' }) },
+        JSON.stringify({ round: 2, name: field(i.step1, 'name'), nonce: randomUUID() }),
+      );
+    }
+    if (state && s.round === 2 && i?.step2) {
+      return textResult(`Multi-round complete for ${typeof s.name === 'string' ? s.name : 'friend'} who likes ${field(i.step2, 'color')}`);
+    }
+    return inputRequired({ step1: elicitInput('Step 1: What is your name?', { name: 'string' }) }, JSON.stringify({ round: 1, nonce: randomUUID() }));
+  },
+  test_input_required_result_tampered_state: (i, state) => {
+    if (state) {
+      const v = verify(state);
+      if (!v) throw Object.assign(new Error('requestState integrity check failed'), { code: -32602 });
+      if (v.kind === 'tamper-test' && i?.confirm) return textResult('integrity-ok: state verified');
+    }
+    return inputRequired({ confirm: elicitInput('Please confirm', { ok: 'boolean' }) }, sign({ kind: 'tamper-test', nonce: randomUUID() }));
+  },
+  test_input_required_result_capabilities: (i, _state, caps) => {
+    if (i && Object.keys(i).length > 0) return textResult(`capabilities-ok: received ${Object.keys(i).join(',')}`);
+    const requests: Json = {};
+    if (caps?.elicitation) requests.elicit_input = elicitInput('Elicitation input', { value: 'string' });
+    if (caps?.sampling) requests.sample_input = sampleInput('Sample request', 50);
+    if (Object.keys(requests).length === 0) return textResult('No supported capabilities declared');
+    return inputRequired(requests, sign({ kind: 'capabilities-test', nonce: randomUUID() }));
+  },
+};
+const STATELESS_ONLY_TOOLS = [
+  ...Object.keys(MRTR_TOOLS),
+  'test_missing_capability',
+  'test_streaming_elicitation',
+  'test_logging_tool',
+  'test_trigger_tool_change',
+  'test_trigger_prompt_change',
+].map((name) => ({ name, description: `stateless diagnostic ${name}`, inputSchema: { type: 'object', properties: {} } }));
+const MRTR_PROMPT = 'test_input_required_result_prompt';
+
+/** Open `subscriptions/listen` streams (SEP-2575): each gets the list_changed notifications it asked for. */
+interface ListenStream {
+  res: ServerResponse;
+  subscriptionId: string;
+  wants: Set<'tools' | 'prompts'>;
+}
+
+/** The stateless 2026-07-28 wire (SEP-2575 lifecycle, SEP-2243 headers, SEP-2549 caching hints). */
+async function handleStateless(req: IncomingMessage, res: ServerResponse, msg: RpcMessage, listeners: ListenStream[]): Promise<void> {
+  const id = msg.id ?? null;
+  const method = msg.method ?? '';
+  const params = msg.params ?? {};
+  const meta = params._meta;
+  const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
+  if (!headerVersion) return rpcError(res, 400, id, -32020, 'Missing MCP-Protocol-Version header');
+  if (!meta || !meta['io.modelcontextprotocol/protocolVersion'] || !meta['io.modelcontextprotocol/clientCapabilities']) {
+    return rpcError(res, 400, id, -32602, 'Invalid params: missing _meta or required fields');
+  }
+  const metaVersion = meta['io.modelcontextprotocol/protocolVersion'];
+  if (headerVersion !== metaVersion) return rpcError(res, 400, id, -32020, 'Mismatched MCP-Protocol-Version header');
+  if (metaVersion !== STATELESS_VERSION) {
+    return rpcError(res, 400, id, -32022, 'UnsupportedProtocolVersionError', { supported: [STATELESS_VERSION], requested: String(metaVersion) });
+  }
+  // SEP-2243 standard headers: Mcp-Method always, Mcp-Name for tools/call, prompts/get, resources/read (OWS trimmed)
+  const mcpMethod = (req.headers['mcp-method'] as string | undefined)?.trim();
+  if (mcpMethod !== method) return rpcError(res, 400, id, -32020, 'HeaderMismatch: Mcp-Method does not match the request body');
+  const nameInBody = method === 'tools/call' || method === 'prompts/get' ? params.name : method === 'resources/read' ? params.uri : undefined;
+  if (typeof nameInBody === 'string' && (req.headers['mcp-name'] as string | undefined)?.trim() !== nameInBody) {
+    return rpcError(res, 400, id, -32020, 'HeaderMismatch: Mcp-Name does not match the request body');
+  }
+  const caps = meta['io.modelcontextprotocol/clientCapabilities'] as Json | undefined;
+  const complete = (result: Json): Json => {
+    const r: Json = { resultType: 'complete', ...result };
+    if (CACHEABLE.has(method)) {
+      r.ttlMs ??= 0;
+      r.cacheScope ??= 'private';
+    }
+    return r;
+  };
+  const reply = (result: Json) => sendJson(res, 200, { jsonrpc: '2.0', id, result: complete(result) });
+  const replyError = (e: unknown, data?: unknown) => {
+    const err = e as { code?: number; message: string; data?: unknown };
+    const d = err.data ?? data;
+    sendJson(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32603, message: err.message, ...(d === undefined ? {} : { data: d }) } });
+  };
+  const jsonLines = (lines: Json[]) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    for (const l of lines.slice(0, -1)) res.write(`${JSON.stringify(l)}\n`);
+    res.end(JSON.stringify(lines.at(-1)));
+  };
+  const notify = (kind: 'tools' | 'prompts') => {
+    for (const l of listeners) {
+      if (!l.wants.has(kind)) continue;
+      l.res.write(`${JSON.stringify({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed`, params: { _meta: { 'io.modelcontextprotocol/subscriptionId': l.subscriptionId } } })}\n`);
+    }
+  };
+  // the SDK request params, without the per-request _meta (a progress token survives)
+  const { _meta: _perRequest, ...rest } = params;
+  const forwardParams: Json = meta.progressToken === undefined ? rest : { ...rest, _meta: { progressToken: meta.progressToken } };
+  const inputs = params.inputResponses as Inputs | undefined;
+  const state = params.requestState as string | undefined;
+
+  if (method === 'prompts/get' && params.name === MRTR_PROMPT) {
+    if (inputs?.user_context) {
+      return reply({ messages: [{ role: 'user', content: { type: 'text', text: `Prompt with context: ${field(inputs.user_context, 'context')}` } }] });
+    }
+    return reply(inputRequired({ user_context: elicitInput('What context should the prompt use?', { context: 'string' }) }));
+  }
+  switch (method) {
+    case 'server/discover':
+      return reply({
+        supportedVersions: [STATELESS_VERSION],
+        capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: {}, completions: {} },
+        _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'portcullis-conformance-fixture', version: '1.0.0' } },
+      });
+    case 'subscriptions/listen': {
+      const wanted = (params.notifications ?? {}) as Json;
+      const stream: ListenStream = { res, subscriptionId: String(id ?? 'listen'), wants: new Set() };
+      if (wanted.toolsListChanged === true) stream.wants.add('tools');
+      if (wanted.promptsListChanged === true) stream.wants.add('prompts');
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+      res.write(
+        `${JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'notifications/subscriptions/acknowledged',
+          params: {
+            _meta: { 'io.modelcontextprotocol/subscriptionId': stream.subscriptionId },
+            notifications: { ...(stream.wants.has('tools') ? { toolsListChanged: true } : {}), ...(stream.wants.has('prompts') ? { promptsListChanged: true } : {}) },
+          },
+        })}\n`,
+      );
+      listeners.push(stream);
+      res.on('close', () => listeners.splice(listeners.indexOf(stream) >>> 0, 1));
+      return;
+    }
+    case 'tools/call': {
+      const name = String(params.name ?? '');
+      const mrtr = MRTR_TOOLS[name];
+      if (mrtr) {
+        try {
+          return reply(mrtr(inputs, state, caps));
+        } catch (e) {
+          return replyError(e);
+        }
+      }
+      if (name === 'test_missing_capability') {
+        if (!caps?.sampling) return rpcError(res, 400, id, -32021, 'MissingRequiredClientCapabilityError', { requiredCapabilities: { sampling: {} } });
+        return reply(textResult('Success'));
+      }
+      if (name === 'test_streaming_elicitation') {
+        return jsonLines([
+          { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'token-abc', total: 100, value: 50 } },
+          { jsonrpc: '2.0', id, result: complete(textResult('Streaming complete')) },
+        ]);
+      }
+      if (name === 'test_logging_tool') {
+        const logs = meta['io.modelcontextprotocol/logLevel'] ? [{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', text: 'Diagnostic trace logging activated' } }] : [];
+        return jsonLines([...logs, { jsonrpc: '2.0', id, result: complete(textResult('Logging evaluated')) }]);
+      }
+      if (name === 'test_trigger_tool_change' || name === 'test_trigger_prompt_change') {
+        notify(name === 'test_trigger_tool_change' ? 'tools' : 'prompts');
+        return reply(textResult('Mutation triggered'));
+      }
+      // SSE, so that progress and log notifications reach the client before the result
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const write = (m: unknown) => res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+      await statelessDispatch(async (client, notes) => {
+        try {
+          const result = await client.request({ method, params: forwardParams } as never, ResultSchema);
+          for (const n of notes.splice(0)) write(n);
+          write({ jsonrpc: '2.0', id, result: complete(result) });
+        } catch (e) {
+          for (const n of notes.splice(0)) write(n);
+          const err = e as { code?: number; message: string; data?: unknown };
+          write({ jsonrpc: '2.0', id, error: { code: err.code ?? -32603, message: err.message, data: err.data } });
+        }
+      });
+      res.end();
+      return;
+    }
+    case 'prompts/get':
+    case 'tools/list':
+    case 'prompts/list':
+    case 'resources/list':
+    case 'resources/read':
+    case 'resources/templates/list':
+    case 'completion/complete':
+      await statelessDispatch(async (client) => {
+        try {
+          const result = await client.request({ method, params: forwardParams } as never, ResultSchema);
+          if (method === 'tools/list') result.tools = [...(result.tools as unknown[]), ...STATELESS_ONLY_TOOLS];
+          if (method === 'prompts/list') result.prompts = [...(result.prompts as unknown[]), { name: MRTR_PROMPT, description: 'MRTR: prompt that requires elicitation input' }];
+          const hints = method.endsWith('/list') ? { ttlMs: 300000, cacheScope: 'public' } : method === 'resources/read' ? { ttlMs: 300000, cacheScope: 'private' } : {};
+          reply({ ...result, ...hints });
+        } catch (e) {
+          // SEP-2164: an unknown resource is -32602 with the uri in data
+          replyError(e, method === 'resources/read' ? { uri: forwardParams.uri } : undefined);
+        }
+      });
+      return;
+    default:
+      // SEP-2575: the session-era RPCs (initialize, ping, logging/setLevel, subscribe) are gone; -32601 with 404
+      return rpcError(res, 404, id, -32601, 'Method not found');
+  }
+}
+
+export async function startFixtureServer(opts: { port?: number } = {}): Promise<FixtureServer> {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const listeners: ListenStream[] = [];
+  const eventStore = memoryEventStore();
+  const stats: FixtureServer['stats'] = { requests: 0, forwarded: new Map(), withAuthorization: 0 };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests++;
+    const fwd = req.headers['x-forwarded-host'];
+    if (typeof fwd === 'string') stats.forwarded.set(fwd, (stats.forwarded.get(fwd) ?? 0) + 1);
+    if (req.headers.authorization !== undefined) stats.withAuthorization++;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== '/mcp') return sendJson(res, 404, { error: 'not_found' });
+    if (!rebindingSafe(req)) return rpcError(res, 403, null, -32000, 'Forbidden: invalid Host or Origin header');
+    const sessionId = req.headers['mcp-session-id'] as string | undefined;
+
+    if (req.method === 'POST') {
+      const raw = await readBody(req);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return rpcError(res, 400, null, -32700, 'Parse error');
+      }
+      const msg = (Array.isArray(body) ? {} : (body ?? {})) as RpcMessage;
+      const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
+      const legacyEra = msg.params?._meta?.['io.modelcontextprotocol/protocolVersion'] === undefined && headerVersion !== undefined && LEGACY_VERSIONS.has(headerVersion);
+      const wantsStateless = !sessionId && (headerVersion !== undefined || msg.params?._meta !== undefined) && !legacyEra;
+      if (wantsStateless) return handleStateless(req, res, msg, listeners);
+
+      if (sessionId) {
+        const t = transports.get(sessionId);
+        if (!t) return rpcError(res, 404, msg.id, -32001, 'Session not found');
+        return t.handleRequest(req, res, body);
+      }
+      if (msg.method !== 'initialize') return rpcError(res, 400, msg.id, -32000, 'Bad Request: no valid session ID provided');
+      const mcp = buildMcpServer();
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        eventStore,
+        retryInterval: 500, // the `retry` field of the priming event (SEP-1699)
+        onsessioninitialized: (sid) => void transports.set(sid, transport),
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) transports.delete(transport.sessionId);
+        void mcp.close();
+      };
+      await mcp.connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (!sessionId) return rpcError(res, 400, null, -32000, 'Bad Request: no valid session ID provided');
+      const t = transports.get(sessionId);
+      if (!t) return rpcError(res, 404, null, -32001, 'Session not found');
+      return t.handleRequest(req, res);
+    }
+    res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      console.error('fixture: request failed', e);
+      rpcError(res, 500, null, -32603, 'Internal server error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    stats,
+    async close() {
+      for (const t of transports.values()) await t.close().catch(() => undefined);
+      for (const l of listeners.splice(0)) l.res.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+if (process.argv[1] && /fixture-server\.[jt]s$/.test(process.argv[1])) {
+  const f = await startFixtureServer({ port: Number(process.argv[2] ?? 0) });
+  console.log(`fixture MCP server: ${f.url}`);
+}
