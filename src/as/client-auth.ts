@@ -147,7 +147,10 @@ async function verifyClientAssertion(ctx: AsContext, client: OAuthClient, assert
   }
   const now = epochSeconds(ctx.clock);
   const exp = payload.exp!;
-  if (exp - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME) throw invalidClient('client_assertion lifetime too long');
+  // RFC 7523 §3: an exp unreasonably far in the future MAY be refused; measured from now too, so a future iat cannot hide it.
+  if (exp - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME || exp - now > MAX_ASSERTION_LIFETIME + settings.config.tokens.clock_skew) {
+    throw invalidClient('client_assertion lifetime too long');
+  }
   const fresh = await ctx.store.useJti(`client:${client.client_id}`, String(payload.jti), (exp + settings.config.tokens.clock_skew) * 1000, ctx.clock());
   if (!fresh) throw invalidClient('client_assertion jti replayed');
 }

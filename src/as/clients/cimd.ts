@@ -168,7 +168,9 @@ export class CimdResolver implements ClientResolver {
         client = validateCimdDocument(url, json, { supportedGrantTypes: this.opts.supportedGrantTypes, dev });
       } catch (e) {
         if (e instanceof ClientResolutionError) throw new FetchFailure('document_invalid', e);
-        throw e;
+        // ARCHITECTURE "Two error channels": a hostile document (e.g. nesting deep enough to exhaust the stack
+        // while fingerprinting) is the client's error, never a 500
+        throw new FetchFailure('document_invalid', documentInvalid(`could not be processed (${e instanceof Error ? e.name : 'error'})`));
       }
       // CIMD §4.4: only a valid document is cached; never an error or an invalid document.
       const seconds = cacheSeconds(res.headers, cimd.cache_min_seconds, cimd.cache_max_seconds);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OAuthError } from '../../core/errors.js';
 import { sha256 } from '../../core/random.js';
+import { normalizeSchemeAndHost } from '../../core/urls.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { AsContext } from '../context.js';
 import type { Params } from '../params.js';
@@ -27,15 +28,17 @@ export async function authorizationCodeGrant(ctx: AsContext, params: Params, aut
   if (peek.consumed_at === null) {
     // OAuth 2.1 §4.1.3: the code is bound to the client it was issued to.
     if (peek.client_id !== auth.client.client_id) throw new OAuthError('invalid_grant', 'authorization code is invalid or expired', 'code issued to another client');
-    // OAuth 2.1 §4.1.3: redirect_uri identical to the authorization request's.
-    if (redirect_uri !== undefined ? redirect_uri !== peek.redirect_uri : auth.client.redirect_uris.length !== 1) {
+    // OAuth 2.1 §4.1.3: redirect_uri identical to the authorization request's; it may be left out only when the
+    // code went to the client's one registered URI (authorize allows omitting it only then, never for loopback).
+    const omittedOk = auth.client.redirect_uris.length === 1 && peek.redirect_uri === auth.client.redirect_uris[0];
+    if (redirect_uri !== undefined ? redirect_uri !== peek.redirect_uri : !omittedOk) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     }
-    // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge
+    // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge; the reason stays off the wire (a credential check)
     const computed = createHash('sha256').update(verifier).digest('base64url');
-    if (computed !== peek.code_challenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-    // RFC 8707 §2.2: the token request may name only what was authorized.
-    if (resources[0] !== undefined && resources[0] !== peek.resource) throw new OAuthError('invalid_target', 'resource was not part of the authorization');
+    if (computed !== peek.code_challenge) throw new OAuthError('invalid_grant', 'authorization code is invalid or expired', 'code_verifier does not match the code_challenge');
+    // RFC 8707 §2.2: the token request may name only what was authorized (MCP "Canonical Server URI": any case of scheme and host).
+    if (resources[0] !== undefined && normalizeSchemeAndHost(resources[0]) !== peek.resource) throw new OAuthError('invalid_target', 'resource was not part of the authorization');
   }
   const result = await ctx.store.consumeAuthorizationCode(hash, ctx.clock());
   if (result.kind === 'not_found') throw new OAuthError('invalid_grant', 'authorization code is invalid or expired');

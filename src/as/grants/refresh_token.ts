@@ -1,6 +1,7 @@
 import { OAuthError } from '../../core/errors.js';
 import { sha256 } from '../../core/random.js';
 import { open, seal } from '../../core/secret.js';
+import { normalizeSchemeAndHost } from '../../core/urls.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { AsContext } from '../context.js';
 import { parseScope, type Params } from '../params.js';
@@ -25,8 +26,8 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
   if (!current) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
   // OAuth 2.1 §4.3.1: the refresh token is bound to the client it was issued to.
   if (current.client_id !== auth.client.client_id) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired', 'refresh token of another client');
-  // RFC 8707 §2.2: may narrow, never widen (one resource per grant here).
-  if (resources[0] !== undefined && resources[0] !== current.resource) throw new OAuthError('invalid_target', 'resource was not part of the grant');
+  // RFC 8707 §2.2: may narrow, never widen (one resource per grant here); MCP "Canonical Server URI": any case of scheme and host.
+  if (resources[0] !== undefined && normalizeSchemeAndHost(resources[0]) !== current.resource) throw new OAuthError('invalid_target', 'resource was not part of the grant');
   // OAuth 2.1 §4.3.1: a refresh MUST NOT widen scope.
   let scope = current.scope;
   if (requestedScope !== undefined) {

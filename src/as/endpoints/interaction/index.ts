@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../../core/errors.js';
+import { isLoopbackUrl } from '../../../core/urls.js';
 import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js';
 import type { InteractionRecord, UserRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
@@ -71,9 +72,11 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   }
 
   // Remembered consent: same user, client, resource, document version, and scopes already granted.
-  // Clients whose redirect URIs are all loopback are asked every time (ARCHITECTURE.md "Consent").
+  // Clients whose redirect URIs are all loopback are asked every time (ARCHITECTURE.md "Consent"), and so is any
+  // request that redirects to loopback: any local program can claim that port ([SEC] "Localhost Redirect URI Risks").
   const p = interaction.params;
-  if (ctx.settings.config.consent.remember && !p.loopback_only) {
+  const loopbackRedirect = p.loopback_only || isLoopbackUrl(p.redirect_uri);
+  if (ctx.settings.config.consent.remember && !loopbackRedirect) {
     const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
     if (prior && prior.client_version === p.client_version && p.scope.every((s) => prior.scope.includes(s))) {
       return approve(ctx, interaction, user, false);
@@ -90,7 +93,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
     scopes: p.scope,
     resource: p.resource,
     resourceName: resource?.name ?? p.resource,
-    loopbackOnly: p.loopback_only,
+    loopbackOnly: loopbackRedirect,
     username: user.username,
   });
   return new Response(html, { status: 200, headers: pageHeaders(formTargets) });

@@ -22,7 +22,8 @@ export async function tokenEndpoint(ctx: AsContext, req: Request): Promise<Respo
     if (req.method !== 'POST') throw new OAuthError('invalid_request', 'the token endpoint accepts POST only');
     const params = Params.fromForm(await readFormBody(req));
     const grantType = params.required('grant_type', { max: 256 });
-    const grant = GRANTS[grantType];
+    // own entries only: "constructor" or "__proto__" must not find Object.prototype's members
+    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
     const auth = await authenticateClient(ctx, req, params);
     usedBasic = auth.usedBasic;
