@@ -16,6 +16,10 @@ export interface ProtectedResource {
   name: string;
   scopes: string[];
   tools: Record<string, string>;
+  prompts: Record<string, string>;
+  mcpResources: Record<string, string>;
+  scopeImplies: Record<string, string[]>;
+  unlisted: 'allow' | 'deny';
 }
 
 export interface Settings {
@@ -58,7 +62,7 @@ export function resolveSettings(config: Config): Settings {
   const resourceConfigs = [...config.resources];
   if (config.upstream) {
     if (resourceConfigs.length === 0) {
-      resourceConfigs.push({ path: '/mcp', upstream: config.upstream, name: 'MCP server', scopes: [], tools: {} });
+      resourceConfigs.push({ path: '/mcp', upstream: config.upstream, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' });
     } else if (resourceConfigs.length === 1 && !resourceConfigs[0]!.upstream) {
       resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: config.upstream };
     } else {
@@ -75,9 +79,14 @@ export function resolveSettings(config: Config): Settings {
       // MCP 2026-07-28 "Refresh Tokens": servers SHOULD NOT advertise offline_access in scopes_supported.
       throw new ConfigError(`resources[${i}].scopes`, 'must not list offline_access');
     }
-    for (const [tool, scope] of Object.entries(r.tools)) {
-      if (!r.scopes.includes(scope)) {
-        throw new ConfigError(`resources[${i}].tools.${tool}`, `scope "${scope}" is not in resources[${i}].scopes`);
+    for (const key of ['tools', 'prompts', 'mcp_resources'] as const) {
+      for (const [name, scope] of Object.entries(r[key])) {
+        if (!r.scopes.includes(scope)) throw new ConfigError(`resources[${i}].${key}.${name}`, `scope "${scope}" is not in resources[${i}].scopes`);
+      }
+    }
+    for (const [scope, implied] of Object.entries(r.scope_implies)) {
+      for (const s of [scope, ...implied]) {
+        if (!r.scopes.includes(s)) throw new ConfigError(`resources[${i}].scope_implies.${scope}`, `scope "${s}" is not in resources[${i}].scopes`);
       }
     }
     const id = `${u.origin}${path}`;
@@ -91,6 +100,10 @@ export function resolveSettings(config: Config): Settings {
       name: r.name,
       scopes: r.scopes,
       tools: r.tools,
+      prompts: r.prompts,
+      mcpResources: r.mcp_resources,
+      scopeImplies: r.scope_implies,
+      unlisted: r.unlisted,
     };
   });
 

@@ -39,7 +39,23 @@ const resource = z
     tools: z
       .record(z.string(), z.string())
       .default({})
-      .describe('Tool name → scope required to call it (exact names)'),
+      .describe('Tool name or glob (`*`, `?`) → scope needed to call it and to see it in tools/list'),
+    prompts: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Prompt name or glob → scope needed for prompts/get and to see it in prompts/list'),
+    mcp_resources: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('MCP resource URI or glob → scope needed for resources/read and to see it in resources/list'),
+    scope_implies: z
+      .record(z.string(), z.array(z.string()))
+      .default({})
+      .describe('Scope hierarchy: a scope → the narrower scopes it implies (e.g. notes:admin: [notes:write])'),
+    unlisted: z
+      .enum(['allow', 'deny'])
+      .default('allow')
+      .describe('Tools, prompts and MCP resources that match no entry: allowed to any valid token, or refused'),
   })
   .strict();
 
@@ -55,6 +71,10 @@ export const configSchema = z
     upstream: z.string().url().optional().describe('Streamable HTTP URL of the MCP server to protect (shorthand for resources[0].upstream)'),
     resources: z.array(resource).default([]).describe('Protected MCP resources served by this gateway'),
     clients: z.array(staticClient).default([]).describe('Pre-registered static clients'),
+    roles: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .describe('Role → scopes its holders may be granted. Unset: every user may be granted every scope'),
     tokens: z
       .object({
         access_token_ttl: z.coerce.number().int().min(60).default(600).describe('Access token lifetime, seconds (min 60)'),

@@ -16,6 +16,12 @@ export const DEMO_TOOL_SCOPES = {
 
 export const DEMO_SCOPES = ['notes:read', 'notes:write', 'notes:admin'];
 
+/** notes:admin ⊃ notes:write ⊃ notes:read */
+export const DEMO_SCOPE_IMPLIES: Record<string, string[]> = { 'notes:admin': ['notes:write'], 'notes:write': ['notes:read'] };
+
+/** roles for `portcullis users add NAME --role reader|editor|admin` in the demo */
+export const DEMO_ROLES: Record<string, string[]> = { reader: ['notes:read'], editor: ['notes:write'], admin: ['notes:admin'] };
+
 interface Note {
   id: number;
   title: string;

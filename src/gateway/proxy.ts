@@ -20,7 +20,9 @@ import {
   type ParsedBody,
 } from './jsonrpc.js';
 import { createOriginCheck } from './origin.js';
-import { checkMessages } from './policy.js';
+import { createListFilter, filterJson, filterSse, listRequests } from './list-filter.js';
+import { HEADER_MISMATCH, headerMismatch } from './mcp-headers.js';
+import { checkMessages, policyFor } from './policy.js';
 import { SessionBindings } from './sessions.js';
 
 /** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
@@ -87,6 +89,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clock,
   });
   const ctx = { resource: resource.id };
+  const policy = policyFor(resource);
   const challengeBase = { resourceMetadataUrl: resource.metadataUrl, scope: resource.scopes };
 
   async function route(req: Request, conn: ConnectionInfo | undefined, origin: string | null): Promise<Response> {
@@ -133,7 +136,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
       parsed = parseJsonRpcBody(read);
       if (parsed.kind === 'invalid') return jsonRpcErrorResponse(400, PARSE_ERROR, 'Parse error');
       if (parsed.kind === 'json') {
+        const mismatch = headerMismatch(req.headers, parsed.messages, parsed.batch);
+        if (mismatch) {
+          log.info({ ...who, reason: mismatch }, 'request refused: header mismatch');
+          return jsonRpcErrorResponse(400, HEADER_MISMATCH, `HeaderMismatch: ${mismatch}`, responseId(parsed));
+        }
         const decision = checkMessages(parsed.messages, { resource, scopes: claims.scope });
+        if (!decision.allow && decision.forbidden) {
+          log.info({ ...who, denied: decision.denied }, 'request refused: not permitted by policy');
+          return jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: not permitted by the gateway policy', responseId(parsed));
+        }
         if (!decision.allow) {
           log.info({ ...who, denied: decision.denied }, 'request refused: insufficient scope');
           return rsErrorResponse({
@@ -198,6 +210,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const stream = streamUpstreamBody(up.body, (e) => {
       if (!req.signal.aborted) log.warn({ ...ctx, err: errorSummary(e) }, 'upstream response body failed');
     });
+    // List responses show only what the token may use (JSON read whole; SSE rewritten event by event).
+    const lists = parsed?.kind === 'json' ? listRequests(parsed.messages) : new Map<string, string>();
+    if (lists.size > 0 && ok) {
+      const filter = createListFilter(lists, policy, claims.scope);
+      const type = (headers.get('content-type') ?? '').toLowerCase();
+      if (type.startsWith('text/event-stream')) return new Response(stream.pipeThrough(filterSse(filter)), { status: up.statusCode, headers });
+      if (type.startsWith('application/json')) {
+        const bytes = filterJson(new Uint8Array(await new Response(stream).arrayBuffer()), filter);
+        headers.delete('content-length');
+        return new Response(Buffer.from(bytes), { status: up.statusCode, headers });
+      }
+    }
     return new Response(stream, { status: up.statusCode, headers });
   }
 

@@ -14,6 +14,10 @@ const resource: ProtectedResource = {
   name: 'x',
   scopes: ['r', 'w'],
   tools: { write: 'w', read: 'r' },
+  prompts: {},
+  mcpResources: {},
+  scopeImplies: {},
+  unlisted: 'allow',
 };
 const ctx = (scopes: string[]): PolicyContext => ({ resource, scopes });
 const call = (name: unknown) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });

@@ -15,6 +15,10 @@ function resource(over: Partial<ProtectedResource> = {}): ProtectedResource {
     name: 'Notes',
     scopes: ['notes:read', 'notes:write'],
     tools: {},
+    prompts: {},
+    mcpResources: {},
+    scopeImplies: {},
+    unlisted: 'allow',
     ...over,
   };
 }
