@@ -23,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./init.js')).initCommand(rest);
       case 'users':
         return await (await import('./users.js')).usersCommand(rest);
+      case 'check':
+        return await (await import('../checker/cli.js')).checkCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -5,6 +5,7 @@ import { normalizeSchemeAndHost } from '../../core/urls.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { AsContext } from '../context.js';
 import { parseScope, type Params } from '../params.js';
+import { narrowToUser } from '../user-scopes.js';
 import { newRefreshToken, signAccessToken, type TokenResponseBody } from '../tokens.js';
 
 const GRACE_PURPOSE = 'refresh-grace-response';
@@ -39,6 +40,8 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
   const user = grant ? await ctx.store.getUser(grant.user_id) : null;
   if (!grant || grant.revoked_at !== null || !user || user.disabled) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
 
+  // a role taken away since the grant narrows what a refresh can carry (issue 3: roles per user)
+  scope = narrowToUser(ctx.settings, current.resource, user, scope);
   const input = { grant_id: current.grant_id, user_id: current.user_id, client_id: current.client_id, resource: current.resource, scope };
   const at = await signAccessToken(ctx, input);
   // the grant keeps its full scope on the refresh token even when this access token is narrowed

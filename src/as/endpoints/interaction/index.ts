@@ -9,6 +9,7 @@ import { errorPage } from '../../pages/error.js';
 import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { verifyPassword } from '../../passwords.js';
+import { narrowToUser } from '../../user-scopes.js';
 import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
 import { clearCookie, interactionCookie, readCookie, sessionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
@@ -74,7 +75,8 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   // Remembered consent: same user, client, resource, document version, and scopes already granted.
   // Clients whose redirect URIs are all loopback are asked every time (ARCHITECTURE.md "Consent"), and so is any
   // request that redirects to loopback: any local program can claim that port ([SEC] "Localhost Redirect URI Risks").
-  const p = interaction.params;
+  // requested ∩ allowed-for-the-client (at /authorize) ∩ permitted-for-the-user (issue 3: roles)
+  const p = { ...interaction.params, scope: narrowToUser(ctx.settings, interaction.params.resource, user, interaction.params.scope) };
   const loopbackRedirect = p.loopback_only || isLoopbackUrl(p.redirect_uri);
   if (ctx.settings.config.consent.remember && !loopbackRedirect) {
     const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
@@ -142,7 +144,7 @@ async function approve(ctx: AsContext, interaction: InteractionRecord, user: Use
   const now = ctx.clock();
   const taken = await ctx.store.takeInteraction(interaction.id, now);
   if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
-  const p = taken.params;
+  const p = { ...taken.params, scope: narrowToUser(ctx.settings, taken.params.resource, user, taken.params.scope) };
   if (explicit && ctx.settings.config.consent.remember && !p.loopback_only) {
     await ctx.store.putConsent({ user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, client_version: p.client_version, created_at: now });
   }
