@@ -1,3 +1,4 @@
+import { readCappedBody } from '../../core/body.js';
 import { OAuthError } from '../../core/errors.js';
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -8,23 +9,9 @@ export async function readFormBody(req: Request): Promise<string> {
   if (type !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'content-type must be application/x-www-form-urlencoded');
   }
-  const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > MAX_FORM_BYTES) throw new OAuthError('invalid_request', 'request body too large');
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      throw new OAuthError('invalid_request', 'request body too large');
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = await readCappedBody(req, MAX_FORM_BYTES);
+  if (bytes === 'too_large') throw new OAuthError('invalid_request', 'request body too large');
+  const text = Buffer.from(bytes).toString('utf8');
   if (text.includes('\uFFFD')) throw new OAuthError('invalid_request', 'request body is not valid UTF-8');
   return text;
 }

@@ -1,0 +1,26 @@
+/** Read a request body into memory, refusing more than `max` bytes (checked before and while reading). */
+export async function readCappedBody(req: Request, max: number): Promise<Uint8Array | 'too_large'> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && Number(declared) > max) return 'too_large';
+  if (req.body === null) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return 'too_large';
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
