@@ -136,8 +136,8 @@ async function verifyClientAssertion(ctx: AsContext, client: OAuthClient, assert
       algorithms: [...CLIENT_ASSERTION_ALGS],
       issuer: client.client_id,
       subject: client.client_id,
-      // draft-ietf-oauth-rfc7523bis: the issuer identifier; the token endpoint URL is accepted for older clients.
-      audience: [settings.issuer, settings.endpoints.token],
+      // draft-ietf-oauth-rfc7523bis: the issuer identifier; the URL of the endpoint called is accepted for older clients.
+      audience: [settings.issuer, settings.endpoints.token, settings.endpoints.revocation, settings.endpoints.introspection],
       currentDate: new Date(ctx.clock()),
       clockTolerance: settings.config.tokens.clock_skew,
       requiredClaims: ['exp', 'jti'],

@@ -8,6 +8,15 @@ Usage:
   portcullis init [FILE]              write a commented starter config (default ./portcullis.yaml)
   portcullis users add NAME [--role ROLE]... [--config FILE] [--data-dir DIR]
                                       create a user; password from stdin or a prompt
+  portcullis audit tail|query|export|verify|checkpoint [...]
+                                      read, export and verify the audit log (portcullis audit for details)
+  portcullis revoke --grant ID | --user NAME | --client CLIENT_ID | --token TOKEN|-  [--config FILE] [--data-dir DIR]
+                                      revoke grants (a running server refuses their tokens within ~1 s)
+  portcullis grants list [--user NAME] [--client CLIENT_ID] [--all] [--json]
+                                      list grants with their last use
+  portcullis clients pending|list     clients awaiting approval (trust.mode: review) / every decision
+  portcullis clients approve|deny CLIENT_ID [--by NAME] [--config FILE] [--data-dir DIR]
+                                      decide on a client's current document version
   portcullis help
 
 Configuration precedence: flag > PORTCULLIS_* env > config file > defaults.`;
@@ -23,6 +32,14 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./init.js')).initCommand(rest);
       case 'users':
         return await (await import('./users.js')).usersCommand(rest);
+      case 'audit':
+        return await (await import('./audit.js')).auditCommand(rest);
+      case 'revoke':
+        return await (await import('./revoke.js')).revokeCommand(rest);
+      case 'grants':
+        return await (await import('./grants.js')).grantsCommand(rest);
+      case 'clients':
+        return await (await import('./clients.js')).clientsCommand(rest);
       case 'check':
         return await (await import('../checker/cli.js')).checkCommand(rest);
       case undefined:

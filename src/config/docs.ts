@@ -11,7 +11,7 @@ interface Def {
 
 const def = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._zod.def;
 
-/** unwrap default/optional wrappers, keeping the first description and default found */
+/** unwrap default/optional/prefault wrappers, keeping the first description and default found */
 function unwrap(t: z.ZodType): { core: z.ZodType; description: string | undefined; default: unknown; optional: boolean } {
   let description = t.description;
   let dflt: unknown;
@@ -19,9 +19,9 @@ function unwrap(t: z.ZodType): { core: z.ZodType; description: string | undefine
   let cur = t;
   for (;;) {
     const d = def(cur);
-    if (d.type === 'default') dflt ??= d.defaultValue;
+    if (d.type === 'default' || d.type === 'prefault') dflt ??= d.defaultValue;
     else if (d.type === 'optional') optional = true;
-    else break;
+    else if (d.type !== 'prefault') break; // prefault: a section whose inner defaults apply; document its options
     cur = d.innerType!;
     description ??= cur.description;
   }

@@ -34,6 +34,9 @@ export interface Settings {
     token: string;
     jwks: string;
     interaction: string; // base for /interaction/:id
+    revocation: string;
+    introspection: string;
+    account: string;
   };
   /** cookies carry Secure and the __Host- prefix unless the issuer is http (dev on loopback) */
   secureCookies: boolean;
@@ -107,6 +110,13 @@ export function resolveSettings(config: Config): Settings {
     };
   });
 
+  config.clients.forEach((c, i) => {
+    // RFC 7662 §2.1: the introspection endpoint requires caller authentication, so a public client cannot use it
+    if (c.introspection && c.token_endpoint_auth_method === 'none') {
+      throw new ConfigError(`clients[${i}].introspection`, 'needs token_endpoint_auth_method client_secret_basic, client_secret_post or private_key_jwt');
+    }
+  });
+
   return {
     config,
     issuer,
@@ -118,6 +128,9 @@ export function resolveSettings(config: Config): Settings {
       token: `${issuer}/token`,
       jwks: `${issuer}/jwks.json`,
       interaction: `${issuer}/interaction`,
+      revocation: `${issuer}/revoke`,
+      introspection: `${issuer}/introspect`,
+      account: `${issuer}/account`,
     },
     secureCookies: u.protocol === 'https:',
   };

@@ -24,6 +24,10 @@ const staticClient = z
       .default(['authorization_code', 'refresh_token'])
       .describe('Grants the client may use'),
     scopes: z.array(z.string()).optional().describe('Scopes this client may ever hold (default: any the resource offers)'),
+    introspection: z
+      .boolean()
+      .optional()
+      .describe('A resource server allowed to call /introspect (RFC 7662); needs a secret or private_key_jwt'),
   })
   .strict();
 
@@ -58,6 +62,11 @@ const resource = z
       .describe('Tools, prompts and MCP resources that match no entry: allowed to any valid token, or refused'),
   })
   .strict();
+
+/** `host`, or `*.example.com` (any subdomain of example.com, not example.com itself); IP literals as URLs write them */
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$|^\[[0-9A-Fa-f:.]+\]$/, 'a host name, *.suffix pattern or [IPv6] literal');
 
 export const configSchema = z
   .object({
@@ -108,6 +117,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    trust: z
+      .object({
+        mode: z
+          .enum(['open', 'allowlist', 'review'])
+          .default('open')
+          .describe('CIMD and registered clients: open = any not denied; allowlist = trusted_hosts only; review = an admin approves each new client and each changed document (`portcullis clients`)'),
+        trusted_hosts: z.array(hostPattern).default([]).describe('Hosts (client_id URL host; redirect URI host for registered clients) allowed without review; `*.example.com` matches subdomains'),
+        denied_hosts: z.array(hostPattern).default([]).describe('Hosts never allowed (checked first, before any fetch)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Which CIMD and registered clients may connect ([SEC] Trust Policies; CIMD §6.8). Static clients are always allowed'),
+    registration: z
+      .object({
+        enabled: z.boolean().default(false).describe('Dynamic Client Registration (RFC 7591, deprecated by MCP in favour of CIMD). Off: no endpoint, and registered clients stop working'),
+        require_initial_access_token: z.boolean().default(false).describe('Registration needs `Authorization: Bearer <initial access token>` (RFC 7591 §3)'),
+        initial_access_token_env: z.string().optional().describe('Name of the env variable holding the initial access token'),
+        allowed_redirect_hosts: z.array(hostPattern).default([]).describe('When set, every redirect URI host must match one (`*.example.com` patterns; list 127.0.0.1/localhost for native apps)'),
+        rate_limit_per_ip_per_hour: z.coerce.number().int().min(1).default(10).describe('Registration requests per client IP per hour (in memory, per instance)'),
+        client_ttl_days: z.coerce.number().int().min(1).max(3650).default(90).describe('A registration (and its secret) expires after this many days'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Dynamic Client Registration (RFC 7591) as a controlled exception; CIMD is the default way in'),
   })
   .strict();
 
@@ -115,3 +148,5 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ResourceConfig = z.output<typeof resource>;
 export type StaticClientConfig = z.output<typeof staticClient>;
+export type TrustConfig = Config['trust'];
+export type RegistrationConfig = Config['registration'];

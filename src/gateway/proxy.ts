@@ -22,7 +22,8 @@ import {
 import { createOriginCheck } from './origin.js';
 import { createListFilter, filterJson, filterSse, listRequests } from './list-filter.js';
 import { HEADER_MISMATCH, headerMismatch } from './mcp-headers.js';
-import { checkMessages, policyFor } from './policy.js';
+import { checkMessages, namedEntry, policyFor } from './policy.js';
+import type { AuditLog } from '../audit/index.js';
 import { SessionBindings } from './sessions.js';
 
 /** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   /** largest POST body read for policy inspection; default 4 MiB */
   maxBodyBytes?: number;
   sessions?: { maxEntries?: number; ttlMs?: number };
+  /** audit sink for tool calls (batched; ARCHITECTURE "Audit"); an AuditLog fits */
+  audit?: Pick<AuditLog, 'recordBatched'>;
 }
 
 /**
@@ -142,6 +145,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
           return jsonRpcErrorResponse(400, HEADER_MISMATCH, `HeaderMismatch: ${mismatch}`, responseId(parsed));
         }
         const decision = checkMessages(parsed.messages, { resource, scopes: claims.scope });
+        auditCalls(parsed.messages, claims, decision);
         if (!decision.allow && decision.forbidden) {
           log.info({ ...who, denied: decision.denied }, 'request refused: not permitted by policy');
           return jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: not permitted by the gateway policy', responseId(parsed));
@@ -223,6 +227,21 @@ export function createGateway(opts: GatewayOptions): Gateway {
       }
     }
     return new Response(stream, { status: up.statusCode, headers });
+  }
+
+  /** every named call (tools/call, prompts/get, resources/read…) goes to the audit log, allowed or denied */
+  function auditCalls(messages: readonly Record<string, unknown>[], claims: AccessTokenClaims, decision: ReturnType<typeof checkMessages>): void {
+    if (!opts.audit) return;
+    const actor = { user_id: claims.sub, client_id: claims.client_id };
+    for (const msg of messages) {
+      const entry = namedEntry(msg);
+      if (!entry || entry.name === undefined) continue;
+      const data = { resource: resource.id, tool: entry.name, method: entry.method, jti: claims.jti, scope: [...claims.scope] };
+      const denied = decision.allow ? undefined : decision.denied.find((d) => d.method === entry.method && d.name === entry.name);
+      if (decision.allow) opts.audit.recordBatched('tool.allowed', data, actor);
+      else if (denied) opts.audit.recordBatched('tool.denied', { ...data, reason: denied.forbidden ? 'not permitted by policy' : 'insufficient_scope', ...(denied.scopes[0] ? { required_scope: denied.scopes[0] } : {}) }, actor);
+      else opts.audit.recordBatched('tool.denied', { ...data, reason: 'another message in the batch was refused' }, actor);
+    }
   }
 
   return {

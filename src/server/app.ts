@@ -4,7 +4,11 @@ import { jsonResponse } from '../core/errors.js';
 import type { AsContext } from '../as/context.js';
 import { authorizationServerMetadata, metadataPaths } from '../as/endpoints/metadata/index.js';
 import { authorizeEndpoint } from '../as/endpoints/authorize/index.js';
+import { accountEndpoint } from '../as/endpoints/account/index.js';
 import { interactionEndpoint } from '../as/endpoints/interaction/index.js';
+import { createRegisterEndpoint, remoteAddress } from '../as/endpoints/register/index.js';
+import { introspectEndpoint } from '../as/endpoints/introspect/index.js';
+import { revokeEndpoint } from '../as/endpoints/revoke/index.js';
 import { tokenEndpoint } from '../as/endpoints/token/index.js';
 import { errorPage } from '../as/pages/error.js';
 import { prmHandler } from '../rs/metadata.js';
@@ -36,9 +40,24 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
   app.all(`${base}/authorize`, (c) => authorizeEndpoint(ctx, c.req.raw));
   app.options(`${base}/token`, (c) => asPreflight(c.req.raw, settings));
   app.all(`${base}/token`, async (c) => applyAsCors(c.req.raw, settings, await tokenEndpoint(ctx, c.req.raw)));
+  // RFC 7591, off by default (then no route: 404)
+  const register = createRegisterEndpoint(ctx);
+  if (register) {
+    app.options(`${base}/register`, (c) => asPreflight(c.req.raw, settings));
+    app.all(`${base}/register`, async (c) => applyAsCors(c.req.raw, settings, await register(c.req.raw, remoteAddress(c.env))));
+  }
   app.get(`${base}/interaction/:id`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'show'));
   app.post(`${base}/interaction/:id/login`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'login'));
   app.post(`${base}/interaction/:id/consent`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'consent'));
+  // RFC 7009 revocation (CORS like /token: browser clients revoke too); RFC 7662 introspection is server-to-server
+  app.options(`${base}/revoke`, (c) => asPreflight(c.req.raw, settings));
+  app.all(`${base}/revoke`, async (c) => applyAsCors(c.req.raw, settings, await revokeEndpoint(ctx, c.req.raw)));
+  app.all(`${base}/introspect`, (c) => introspectEndpoint(ctx, c.req.raw));
+  // the user's "Connected apps" page
+  app.get(`${base}/account`, (c) => accountEndpoint(ctx, c.req.raw, 'show'));
+  app.post(`${base}/account/login`, (c) => accountEndpoint(ctx, c.req.raw, 'login'));
+  app.post(`${base}/account/revoke`, (c) => accountEndpoint(ctx, c.req.raw, 'revoke'));
+  app.post(`${base}/account/logout`, (c) => accountEndpoint(ctx, c.req.raw, 'logout'));
 
   for (const r of settings.resources) {
     const gw = gateways.get(r.id);

@@ -7,6 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { loadMasterSecret } from '../core/secret.js';
 import { systemClock, type Clock } from '../core/time.js';
+import { AuditLog, defaultCheckpointFile, deriveAuditKeys, type AuditLogOptions } from '../audit/index.js';
 import { createClientResolver, createJwksFetcher } from '../as/clients/index.js';
 import type { AsContext } from '../as/context.js';
 import { KeyRing } from '../as/keys.js';
@@ -21,11 +22,15 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   log?: Logger;
+  /** audit log tuning (checkpoint file, intervals); default file `<data_dir>/audit-checkpoints.jsonl` */
+  audit?: Partial<Omit<AuditLogOptions, 'store' | 'keys' | 'clock' | 'log'>>;
 }
 
 export interface Runtime {
   settings: Settings;
   store: Store;
+  /** the audit log (ARCHITECTURE "Audit"); closed with the runtime */
+  audit: AuditLog;
   /** the URL actually listened on (port resolved when 0) */
   listenUrl: string;
   close(): Promise<void>;
@@ -48,12 +53,20 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   await store.migrate();
   const keys = new KeyRing(store, secret.key, clock);
   await keys.init();
+  const audit = new AuditLog({
+    store,
+    keys: deriveAuditKeys(secret.key),
+    clock,
+    log,
+    checkpointFile: defaultCheckpointFile(config.data_dir),
+    ...opts.audit,
+  });
 
   const revoked = new RevokedGrants(store, clock, (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000);
   await revoked.start();
 
   const fetchLog = (event: Record<string, unknown>) => log.info({ event: 'cimd_fetch', ...event }, 'client metadata fetch');
-  const clients = createClientResolver(config, { dev: settings.dev, clock, log: fetchLog });
+  const clients = createClientResolver(config, { dev: settings.dev, clock, log: fetchLog, store });
   const ctx: AsContext = {
     settings,
     store,
@@ -79,7 +92,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   });
   const gateways = new Map<string, Gateway>();
   for (const resource of settings.resources) {
-    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log }));
+    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit }));
   }
   const app = createApp(ctx, gateways);
 
@@ -95,6 +108,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   return {
     settings,
     store,
+    audit,
     listenUrl: `http://${host}:${addr.port}`,
     async close() {
       clearInterval(purge);
@@ -103,6 +117,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
         server.close(() => resolve());
       });
+      await audit.close().catch((err: unknown) => log.error({ err }, 'audit log close failed'));
       await store.close();
     },
   };

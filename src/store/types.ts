@@ -59,6 +59,18 @@ export interface GrantRecord {
   revoked_reason: string | null;
 }
 
+/** a grant with when it was last used: the newest refresh-token activity, or its creation */
+export interface GrantSummary extends GrantRecord {
+  last_used_at: number;
+}
+
+export interface GrantFilter {
+  user_id?: string;
+  client_id?: string;
+  /** include revoked grants (default: live grants only) */
+  include_revoked?: boolean;
+}
+
 export interface AuthorizationCodeRecord {
   code_hash: string;
   grant_id: string;
@@ -126,6 +138,86 @@ export interface SigningKeyRecord {
   retired_at: number | null;
 }
 
+/** One entry of the audit log as stored; the chain rules live in src/audit/chain.ts (ARCHITECTURE "Audit"). */
+export interface AuditRow {
+  /** 1, 2, 3…: monotonic and gap-free across every instance */
+  seq: number;
+  time: number;
+  type: string;
+  user_id: string | null;
+  client_id: string | null;
+  /** what the event is about (token id, grant id, tool name, CIMD URL…), for queries */
+  subject: string | null;
+  /** canonical JSON (sorted keys) of the event's data; never a token or secret */
+  data: string;
+  /** mac of entry seq - 1 ('' for seq 1) */
+  prev_mac: string;
+  /** HMAC-SHA256 over the canonical entry and prev_mac, hex */
+  mac: string;
+}
+
+/** the last entry of the chain, which the next entry extends */
+export interface AuditHead {
+  seq: number;
+  mac: string;
+}
+
+export interface AuditCheckpointRecord {
+  seq: number;
+  mac: string;
+  time: number;
+  /** HMAC-SHA256 under the checkpoint key (not the chain key), hex */
+  signature: string;
+}
+
+export interface AuditFilter {
+  user_id?: string;
+  client_id?: string;
+  /** exact types; an entry ending in `.*` matches a prefix (`token.*`) */
+  types?: string[];
+  /** time >= since */
+  since?: number;
+  /** time < until */
+  until?: number;
+  /** cursor: seq > after_seq (ascending) or seq < before_seq (descending) */
+  after_seq?: number;
+  before_seq?: number;
+  order?: 'asc' | 'desc';
+  limit: number;
+}
+
+/**
+ * An administrator's trust decision about one CIMD or registered client (issue 3 "trust policies", review mode).
+ * `document` / `version` are the latest snapshot seen; `decided_*` describe the last decision, and
+ * `decided_version` is the exact document version it was made for.
+ */
+export interface ClientTrustRecord {
+  client_id: string;
+  status: 'pending' | 'approved' | 'denied';
+  /** the client's metadata as fetched (CIMD) or registered (DCR), JSON text */
+  document: string;
+  /** fingerprint of the security-relevant metadata (src/as/clients/canonical.ts) */
+  version: string;
+  first_seen_at: number;
+  /** when the snapshot last changed */
+  updated_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  decided_version: string | null;
+}
+
+/** A client registered through RFC 7591 Dynamic Client Registration. */
+export interface RegisteredClientRecord {
+  client_id: string;
+  /** SHA-256 of the issued secret (client_secret_* methods only) */
+  client_secret_hash: string | null;
+  /** the registered metadata, as echoed in the registration response (no secret), JSON object */
+  metadata: Record<string, unknown>;
+  client_id_issued_at: number;
+  /** the client is unusable from this time on (registration.client_ttl_days) */
+  expires_at: number;
+}
+
 export interface Store {
   /** create tables / run migrations; idempotent */
   migrate(): Promise<void>;
@@ -163,6 +255,12 @@ export interface Store {
   revokeGrant(id: string, now: number, reason: string): Promise<void>;
   /** grant ids revoked at or after `since` (for the gateway's revoked-grant set) */
   listRevokedGrantIds(since: number): Promise<string[]>;
+  /** revokes every live grant of the user (and their refresh tokens) in one transaction; returns the ids revoked */
+  revokeGrantsForUser(user_id: string, now: number, reason: string): Promise<string[]>;
+  /** revokes every live grant of the client (and their refresh tokens) in one transaction; returns the ids revoked */
+  revokeGrantsForClient(client_id: string, now: number, reason: string): Promise<string[]>;
+  /** grants matching every given filter, newest first, each with its last use */
+  listGrants(filter: GrantFilter): Promise<GrantSummary[]>;
 
   // refresh tokens
   putRefreshToken(t: RefreshTokenRecord): Promise<void>;
@@ -189,17 +287,57 @@ export interface Store {
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   putSigningKey(k: SigningKeyRecord): Promise<void>;
 
+  // audit log (append-only: no method updates or deletes an entry)
+  /**
+   * Atomic append: reads the head (last seq and mac) and inserts the rows `build` returns, in ONE transaction that
+   * holds the write lock from the read to the commit, so appends from every instance form one gap-free chain.
+   * `build` is synchronous and pure (it runs inside the transaction; SQLite: IMMEDIATE transaction; PostgreSQL:
+   * `pg_advisory_xact_lock` then the same read and insert). Its rows must continue the head: seq head.seq + 1, … .
+   * Resolves after the commit is durable (synchronous = FULL for this transaction on SQLite).
+   */
+  appendAudit(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]>;
+  getAuditHead(): Promise<AuditHead | null>;
+  /** entries matching every given filter, by seq (ascending unless `order: 'desc'`), at most `limit` */
+  listAudit(filter: AuditFilter): Promise<AuditRow[]>;
+  /** idempotent per seq (a second checkpoint of the same seq is ignored) */
+  putAuditCheckpoint(c: AuditCheckpointRecord): Promise<void>;
+  listAuditCheckpoints(): Promise<AuditCheckpointRecord[]>;
+
+  // client trust decisions (src/as/trust) and dynamically registered clients (src/as/endpoints/register)
+  getClientTrust(client_id: string): Promise<ClientTrustRecord | null>;
+  /**
+   * Atomic "seen this document": no record → a pending one (first_seen_at = now); a pending or approved record
+   * whose version differs → pending with the new snapshot (decided_* kept: who approved which version before);
+   * a denied record, or the same version → unchanged. Returns the record as it now is.
+   */
+  observeClientTrust(o: { client_id: string; document: string; version: string; now: number }): Promise<ClientTrustRecord>;
+  /**
+   * Records an admin decision for the record's current version, only if that version is still `expected_version`
+   * (null: any; a denial of a never-seen client then creates a denied record). Returns null when nothing was
+   * decided (no such record for an approval, or the document changed meanwhile).
+   */
+  decideClientTrust(d: { client_id: string; status: 'approved' | 'denied'; by: string; now: number; expected_version: string | null }): Promise<ClientTrustRecord | null>;
+  /** by first_seen_at; only `status` when given */
+  listClientTrust(status?: ClientTrustRecord['status']): Promise<ClientTrustRecord[]>;
+  createRegisteredClient(c: RegisteredClientRecord): Promise<void>; // StoreConflictError on a duplicate client_id
+  getRegisteredClient(client_id: string): Promise<RegisteredClientRecord | null>;
+  listRegisteredClients(): Promise<RegisteredClientRecord[]>;
+
   /**
    * delete expired interactions, sessions, codes, refresh tokens, jtis; returns rows deleted.
    * Also clears the `grace_response` of refresh tokens rotated more than `grace_ms` ago (default
    * GRACE_RESPONSE_MAX_AGE_MS), so a replayable token response outlives its grace window only until the next
-   * purge. Revoked grants are kept (the revoked-grant list and audit need them).
+   * purge. Revoked grants are kept (the revoked-grant list and audit need them). Registered clients are deleted
+   * REGISTRATION_TOMBSTONE_MS after they expire (until then they are refused as expired, not unknown).
    */
   purgeExpired(now: number, grace_ms?: number): Promise<number>;
 }
 
 /** `purgeExpired` clears grace responses older than this when the caller does not pass its grace window */
 export const GRACE_RESPONSE_MAX_AGE_MS = 60_000;
+
+/** how long an expired registration is kept, so its client is told "expired" rather than "unknown" */
+export const REGISTRATION_TOMBSTONE_MS = 7 * 24 * 3600 * 1000;
 
 export class StoreConflictError extends Error {
   constructor(message: string) {

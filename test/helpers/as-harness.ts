@@ -38,8 +38,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The AS in-process: memory SQLite store, static clients, real keys and endpoints, no network. */
-export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: { jwks?: (c: unknown) => Promise<JSONWebKeySet> } = {}): Promise<Harness> {
+/** The AS in-process: memory SQLite store (or `opts.store`), static clients, real keys and endpoints, no network. */
+export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: { jwks?: (c: unknown) => Promise<JSONWebKeySet>; store?: Store } = {}): Promise<Harness> {
   process.env.TEST_CONFIDENTIAL_SECRET = CONFIDENTIAL_SECRET;
   const config = configSchema.parse({
     issuer: ISSUER,
@@ -59,7 +59,7 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: {
   });
   const settings = resolveSettings(config);
   const clock = new TestClock();
-  const store = openMemoryStore();
+  const store = opts.store ?? openMemoryStore();
   await store.migrate();
   const keys = new KeyRing(store, Buffer.from('x'.repeat(32)), clock.fn);
   await keys.init();
@@ -68,7 +68,7 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: {
     settings,
     store,
     keys,
-    clients: createClientResolver(config, { dev: true, clock: clock.fn, log: () => undefined }),
+    clients: createClientResolver(config, { dev: true, clock: clock.fn, log: () => undefined, store }),
     clock: clock.fn,
     log: silentLogger(),
     fetchJwks: opts.jwks ?? (async () => ({ keys: [] })),

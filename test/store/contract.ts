@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StoreConflictError, type Store } from '../../src/store/types.js';
+import { auditContract } from './contract-audit.js';
+import { clientsContract } from './contract-clients.js';
+import { grantsContract } from './contract-grants.js';
 import { tokenContract } from './contract-tokens.js';
 import { code, DAY, freshStore, grant, interaction, MIN, refresh, signingKey, T0, user } from './fixtures.js';
 
@@ -222,5 +225,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     });
 
     tokenContract(open);
+    grantsContract(open);
+    auditContract(open);
+    clientsContract(open);
   });
 }

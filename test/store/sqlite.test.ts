@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../src/core/errors.js';
 import { openStore } from '../../src/store/open.js';
 import { openMemoryStore, openSqliteStore } from '../../src/store/sqlite/index.js';
-import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { storeContract } from './contract.js';
 import { code, grant, refresh, T0, user } from './fixtures.js';
 import { race } from './race.js';
@@ -30,7 +30,8 @@ describe('SQLite store', () => {
     const db = new Database(file, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(db.prepare('SELECT version FROM schema_version').pluck().all(), [SCHEMA_VERSION]);
+      const versions = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
+      assert.deepEqual(db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all(), versions);
     } finally {
       db.close();
     }
@@ -57,6 +58,24 @@ describe('SQLite store', () => {
       assert.equal((await second.consumeAuthorizationCode(c.code_hash, T0 + 1)).kind, 'reused');
     } finally {
       await second.close();
+    }
+  });
+
+  test('a version-1 database (before the audit log) is migrated in place, its data kept (store.migrate.upgrade)', async () => {
+    const file = tempFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    db.exec(MIGRATIONS[0]!);
+    db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (1, 0)').run();
+    db.prepare("INSERT INTO users (id, username, password_hash, roles, disabled, created_at) VALUES ('u1', 'old', 'h', '[]', 0, 0)").run();
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      assert.equal((await store.getUser('u1'))?.username, 'old');
+      assert.equal(await store.getAuditHead(), null);
+    } finally {
+      await store.close();
     }
   });
 

@@ -108,7 +108,8 @@ function checkRedirectUri(uri: string, i: number): void {
   }
 }
 
-function checkJwks(v: unknown): JSONWebKeySet {
+/** RFC 7591 §2 jwks: public keys only. Throws ClientResolutionError('cimd_document_invalid'); also used for DCR. */
+export function checkJwks(v: unknown): JSONWebKeySet {
   if (!isObject(v) || !Array.isArray(v.keys) || v.keys.length === 0) throw docInvalid('jwks must be an object with a non-empty keys array');
   v.keys.forEach((k: unknown, i) => {
     if (!isObject(k) || typeof k.kty !== 'string') throw docInvalid(`jwks.keys[${i}] must be a JWK object with kty`);
@@ -119,7 +120,8 @@ function checkJwks(v: unknown): JSONWebKeySet {
   return v as unknown as JSONWebKeySet;
 }
 
-function checkJwksUri(v: unknown, dev: boolean): string {
+/** jwks_uri: https, no userinfo or fragment, loopback only with --dev. Also used for DCR. */
+export function checkJwksUri(v: unknown, dev: boolean): string {
   if (typeof v !== 'string' || v.length > MAX_URL) throw docInvalid('jwks_uri must be a string URL');
   let u: URL;
   try {
@@ -215,5 +217,6 @@ export function validateCimdDocument(url: string, json: unknown, opts: CimdDocum
       scope,
     }),
     loopback_only: redirect_uris.every(isLoopbackUrl),
+    document: json,
   };
 }

@@ -50,7 +50,8 @@ export function createJwksFetcher(config: Config, opts: JwksFetcherOptions): Jwk
     try {
       let body: Uint8Array;
       let headers: Headers;
-      if (client.kind === 'cimd') {
+      // client-supplied URLs (CIMD and registered clients) go through the strict safe fetch
+      if (client.kind !== 'static') {
         const res = await strictFetch(uri, {
           allowLoopback: opts.dev,
           maxBytes: JWKS_MAX_BYTES,

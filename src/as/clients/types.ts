@@ -2,10 +2,10 @@ import type { JSONWebKeySet } from 'jose';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
-/** A client as the AS sees it, whichever way it is known (static config or Client ID Metadata Document). */
+/** A client as the AS sees it, whichever way it is known (static config, Client ID Metadata Document, RFC 7591). */
 export interface OAuthClient {
   client_id: string;
-  kind: 'static' | 'cimd';
+  kind: 'static' | 'cimd' | 'dcr';
   client_name: string | null;
   client_uri: string | null;
   logo_uri: string | null;
@@ -23,6 +23,8 @@ export interface OAuthClient {
   version: string;
   /** every redirect URI is loopback (any local program can claim such a client) */
   loopback_only: boolean;
+  /** the metadata as fetched (CIMD) or registered (DCR): the snapshot a trust decision is made on */
+  document?: Record<string, unknown>;
 }
 
 /** Why a client could not be resolved. Goes to logs/audit; the wire sees a generic error. */
@@ -30,7 +32,11 @@ export type ClientResolutionFailure =
   | { reason: 'unknown_client' }
   | { reason: 'cimd_url_invalid'; detail: string }
   | { reason: 'cimd_fetch_failed'; detail: string }
-  | { reason: 'cimd_document_invalid'; detail: string };
+  | { reason: 'cimd_document_invalid'; detail: string }
+  /** a registered (RFC 7591) client past registration.client_ttl_days */
+  | { reason: 'registration_expired' }
+  /** refused by the trust policy before anything was fetched (CIMD §3.3 step 2) */
+  | { reason: 'denied_by_policy'; detail: string };
 
 export class ClientResolutionError extends Error {
   constructor(readonly failure: ClientResolutionFailure) {

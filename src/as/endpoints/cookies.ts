@@ -8,6 +8,8 @@ const name = (settings: Settings, base: string): string => (settings.secureCooki
 
 export const sessionCookie = (s: Settings): string => name(s, 'portcullis_session');
 export const interactionCookie = (s: Settings): string => name(s, 'portcullis_interaction');
+/** double-submit CSRF token of the account page's sign-in form (there is no session yet to bind it to) */
+export const loginCsrfCookie = (s: Settings): string => name(s, 'portcullis_login_csrf');
 
 export function setCookie(headers: Headers, cookie: string, value: string, opts: { maxAge: number; secure: boolean }): void {
   const parts = [`${cookie}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`];

@@ -12,6 +12,7 @@ label{display:block;margin:.75rem 0 .25rem;font-weight:600}input[type=text],inpu
 button{padding:.65rem 1.2rem;border-radius:8px;border:1px solid #2f5bd3;background:#2f5bd3;color:#fff;font-size:1rem;cursor:pointer;margin-top:1rem}
 button.secondary{background:#fff;color:#2f5bd3}.row{display:flex;gap:.75rem;justify-content:flex-end}
 .warn{background:#fff4e5;border:1px solid #f0b45b;border-radius:8px;padding:.75rem;margin:1rem 0}.error{background:#fdecec;border:1px solid #e08585;border-radius:8px;padding:.75rem;margin:1rem 0}
+main.wide{max-width:60rem}table{width:100%;border-collapse:collapse;margin:1rem 0;font-size:.95rem}th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e3e6eb;vertical-align:top}td form{margin:0}td button{margin-top:0}
 ul.scopes{padding-left:1.2rem}code{background:#eef0f4;padding:.1rem .3rem;border-radius:4px;word-break:break-all}dl{margin:.5rem 0}dt{font-weight:600;margin-top:.5rem}dd{margin:0}`;
 
 const CSS_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
@@ -33,8 +34,8 @@ export function pageHeaders(formTargets: string[] = []): Record<string, string> 
   };
 }
 
-export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)} · Portcullis</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
+export function page(title: string, body: string, opts: { wide?: boolean } = {}): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)} · Portcullis</title><style>${CSS}</style></head><body><main${opts.wide ? ' class="wide"' : ''}>${body}</main></body></html>`;
 }
 
 /** The origin to allow in form-action for a redirect URI (loopback: any port, RFC 8252 §7.3). */

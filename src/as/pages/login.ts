@@ -4,17 +4,19 @@ export interface LoginView {
   action: string;
   csrf: string;
   clientName: string | null;
-  clientHost: string;
+  /** the client being signed in to; absent on the user's own pages ("Connected apps") */
+  clientHost?: string;
   error?: string;
   username?: string;
 }
 
 /** Login page: stable field names `username`, `password` (ARCHITECTURE.md "Pages"). Works without JavaScript. */
 export function loginPage(v: LoginView): string {
-  const who = v.clientName ? `${esc(v.clientName)} (<span class="host">${esc(v.clientHost)}</span>)` : `<span class="host">${esc(v.clientHost)}</span>`;
+  const host = `<span class="host">${esc(v.clientHost)}</span>`;
+  const who = v.clientHost === undefined ? 'to manage your connected apps' : `to continue to ${v.clientName ? `${esc(v.clientName)} (${host})` : host}`;
   return page(
     'Sign in',
-    `<h1>Sign in</h1><p>to continue to ${who}</p>
+    `<h1>Sign in</h1><p>${who}</p>
 ${v.error ? `<div class="error" role="alert">${esc(v.error)}</div>` : ''}
 <form method="post" action="${esc(v.action)}">
 <input type="hidden" name="csrf" value="${esc(v.csrf)}">

@@ -4,12 +4,20 @@ import Database from 'better-sqlite3';
 import {
   GRACE_RESPONSE_MAX_AGE_MS,
   StoreConflictError,
+  type AuditCheckpointRecord,
+  type AuditFilter,
+  type AuditHead,
+  type AuditRow,
   type AuthorizationCodeRecord,
+  type ClientTrustRecord,
   type ConsentRecord,
   type ConsumeCodeResult,
+  type GrantFilter,
   type GrantRecord,
+  type GrantSummary,
   type InteractionRecord,
   type RefreshTokenRecord,
+  type RegisteredClientRecord,
   type RotateResult,
   type SessionRecord,
   type SigningKeyRecord,
@@ -32,6 +40,8 @@ import {
   toUser,
   userRow,
 } from './rows.js';
+import { SqliteAuditLog } from './audit.js';
+import { SqliteClients } from './clients.js';
 import { configure, migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -62,6 +72,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly q: Statements;
   private readonly tx: ReturnType<SqliteStore['transactions']>;
+  private readonly audit: SqliteAuditLog;
+  private readonly clients: SqliteClients;
 
   constructor(readonly file: string) {
     const inMemory = file === ':memory:' || file === '';
@@ -76,6 +88,8 @@ export class SqliteStore implements Store {
     }
     this.q = prepareStatements(this.db);
     this.tx = this.transactions();
+    this.audit = new SqliteAuditLog(this.db);
+    this.clients = new SqliteClients(this.db);
   }
 
   /** multi-statement writes, each one IMMEDIATE transaction (run with `.immediate(...)`) */
@@ -86,6 +100,11 @@ export class SqliteStore implements Store {
         this.q.insertCode.run(codeRow(code));
       }),
       revokeGrant: this.db.transaction((id: string, now: number, reason: string) => this.revokeInTx(id, now, reason)),
+      revokeMany: this.db.transaction((ids: () => string[], now: number, reason: string) => {
+        const revoked = ids();
+        for (const id of revoked) this.revokeInTx(id, now, reason);
+        return revoked;
+      }),
       rotate: this.db.transaction(
         (old_hash: string, next: RefreshTokenRecord, grace_response: string, now: number, grace_ms: number) =>
           this.rotateInTx(old_hash, next, grace_response, now, grace_ms),
@@ -93,6 +112,7 @@ export class SqliteStore implements Store {
       purge: this.db.transaction((now: number, grace_ms: number) => {
         let deleted = 0;
         for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
+        deleted += this.clients.purge(now);
         this.q.clearGraceResponses.run(now - grace_ms);
         return deleted;
       }),
@@ -214,6 +234,20 @@ export class SqliteStore implements Store {
     return this.q.revokedGrantIds.all(since).map((r) => r.id);
   }
 
+  async revokeGrantsForUser(user_id: string, now: number, reason: string): Promise<string[]> {
+    // the live ids are read inside the IMMEDIATE transaction, so a grant created meanwhile is either listed or later
+    return this.tx.revokeMany.immediate(() => this.q.liveGrantIdsForUser.all(user_id).map((r) => r.id), now, reason);
+  }
+
+  async revokeGrantsForClient(client_id: string, now: number, reason: string): Promise<string[]> {
+    return this.tx.revokeMany.immediate(() => this.q.liveGrantIdsForClient.all(client_id).map((r) => r.id), now, reason);
+  }
+
+  async listGrants(filter: GrantFilter): Promise<GrantSummary[]> {
+    const rows = this.q.listGrants.all({ user_id: filter.user_id ?? null, client_id: filter.client_id ?? null, include_revoked: filter.include_revoked ? 1 : 0 });
+    return rows.map(({ last_used_at, ...g }) => ({ ...toGrant(g), last_used_at }));
+  }
+
   // refresh tokens
 
   async putRefreshToken(t: RefreshTokenRecord): Promise<void> {
@@ -278,6 +312,58 @@ export class SqliteStore implements Store {
 
   async putSigningKey(k: SigningKeyRecord): Promise<void> {
     this.q.upsertSigningKey.run(k);
+  }
+
+  // audit log (src/store/sqlite/audit.ts)
+
+  async appendAudit(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]> {
+    return this.audit.appendAudit(build);
+  }
+
+  async getAuditHead(): Promise<AuditHead | null> {
+    return this.audit.getAuditHead();
+  }
+
+  async listAudit(filter: AuditFilter): Promise<AuditRow[]> {
+    return this.audit.listAudit(filter);
+  }
+
+  async putAuditCheckpoint(c: AuditCheckpointRecord): Promise<void> {
+    this.audit.putAuditCheckpoint(c);
+  }
+
+  async listAuditCheckpoints(): Promise<AuditCheckpointRecord[]> {
+    return this.audit.listAuditCheckpoints();
+  }
+
+  // client trust decisions and registered clients (src/store/sqlite/clients.ts)
+
+  async getClientTrust(client_id: string): Promise<ClientTrustRecord | null> {
+    return this.clients.getTrust(client_id);
+  }
+
+  async observeClientTrust(o: { client_id: string; document: string; version: string; now: number }): Promise<ClientTrustRecord> {
+    return this.clients.observe(o);
+  }
+
+  async decideClientTrust(d: { client_id: string; status: 'approved' | 'denied'; by: string; now: number; expected_version: string | null }): Promise<ClientTrustRecord | null> {
+    return this.clients.decide(d);
+  }
+
+  async listClientTrust(status?: ClientTrustRecord['status']): Promise<ClientTrustRecord[]> {
+    return this.clients.listTrust(status);
+  }
+
+  async createRegisteredClient(c: RegisteredClientRecord): Promise<void> {
+    conflictAs(`client ${c.client_id} already exists`, () => this.clients.createRegistered(c));
+  }
+
+  async getRegisteredClient(client_id: string): Promise<RegisteredClientRecord | null> {
+    return this.clients.getRegistered(client_id);
+  }
+
+  async listRegisteredClients(): Promise<RegisteredClientRecord[]> {
+    return this.clients.listRegistered();
   }
 
   async purgeExpired(now: number, grace_ms: number = GRACE_RESPONSE_MAX_AGE_MS): Promise<number> {

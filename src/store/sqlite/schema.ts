@@ -111,6 +111,58 @@ export const MIGRATIONS: readonly string[] = [
     retired_at      INTEGER
   ) STRICT;
   `,
+  /* 2: audit log (ARCHITECTURE "Audit"); the triggers keep application code append-only (the HMAC chain and the
+     external checkpoints, not these triggers, are what detect someone with raw write access) */ `
+  CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    time      INTEGER NOT NULL,
+    type      TEXT NOT NULL,
+    user_id   TEXT,
+    client_id TEXT,
+    subject   TEXT,
+    data      TEXT NOT NULL CHECK (json_valid(data)),
+    prev_mac  TEXT NOT NULL,
+    mac       TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_log_time ON audit_log (time);
+  CREATE INDEX audit_log_type ON audit_log (type, seq);
+  CREATE INDEX audit_log_user ON audit_log (user_id, seq) WHERE user_id IS NOT NULL;
+  CREATE INDEX audit_log_client ON audit_log (client_id, seq) WHERE client_id IS NOT NULL;
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+  CREATE TABLE audit_checkpoints (
+    seq       INTEGER PRIMARY KEY,
+    mac       TEXT NOT NULL,
+    time      INTEGER NOT NULL,
+    signature TEXT NOT NULL
+  ) STRICT;
+  `,
+  /* 3: client trust decisions (issue 3 "trust policies") and RFC 7591 registered clients */ `
+  CREATE TABLE client_trust (
+    client_id       TEXT PRIMARY KEY,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+    document        TEXT NOT NULL CHECK (json_valid(document)),
+    version         TEXT NOT NULL,
+    first_seen_at   INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    decided_by      TEXT,
+    decided_at      INTEGER,
+    decided_version TEXT
+  ) STRICT;
+  CREATE INDEX client_trust_status ON client_trust (status, first_seen_at);
+
+  CREATE TABLE registered_clients (
+    client_id           TEXT PRIMARY KEY,
+    client_secret_hash  TEXT,
+    metadata            TEXT NOT NULL CHECK (json_valid(metadata)),
+    client_id_issued_at INTEGER NOT NULL,
+    expires_at          INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX registered_clients_expires_at ON registered_clients (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -72,6 +72,16 @@ export function prepareStatements(db: Database) {
     ),
     deleteGrantRefreshTokens: prep<[string]>('DELETE FROM refresh_tokens WHERE grant_id = ?'),
     revokedGrantIds: prep<[number], { id: string }>('SELECT id FROM grants WHERE revoked_at >= ? ORDER BY revoked_at, id'),
+    liveGrantIdsForUser: prep<[string], { id: string }>('SELECT id FROM grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY id'),
+    liveGrantIdsForClient: prep<[string], { id: string }>('SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL ORDER BY id'),
+    // last use = the newest refresh token of the grant (issued at code exchange and at every rotation), else creation
+    listGrants: prep<{ user_id: string | null; client_id: string | null; include_revoked: number }, GrantRow & { last_used_at: number }>(
+      `SELECT g.*, COALESCE((SELECT MAX(t.created_at) FROM refresh_tokens t WHERE t.grant_id = g.id), g.created_at) AS last_used_at
+       FROM grants g
+       WHERE (@user_id IS NULL OR g.user_id = @user_id) AND (@client_id IS NULL OR g.client_id = @client_id)
+         AND (@include_revoked = 1 OR g.revoked_at IS NULL)
+       ORDER BY g.created_at DESC, g.id`,
+    ),
 
     insertCode: prep<CodeRow>(
       `INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, code_challenge,

@@ -4,6 +4,8 @@ import type { AuthorizationRequestSnapshot } from '../../../store/types.js';
 import { ClientResolutionError, type OAuthClient } from '../../clients/types.js';
 import type { AsContext } from '../../context.js';
 import { errorPage } from '../../pages/error.js';
+import { awaitingApprovalPage, trustDeniedPage } from '../../pages/trust.js';
+import { trustPolicy } from '../../trust/policy.js';
 import { Params, parseScope } from '../../params.js';
 import { interactionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
@@ -43,6 +45,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     } catch (e) {
       if (e instanceof ClientResolutionError) {
         ctx.log.info({ event: 'client_rejected', client_id, reason: e.message }, 'authorization request from an unusable client');
+        if (e.failure.reason === 'denied_by_policy') return trustDeniedPage(ctx.settings, client_id);
         return errorPage(ctx.settings, 400, 'Unknown or invalid application', clientFailureText(e));
       }
       throw e;
@@ -62,6 +65,15 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
   } catch (e) {
     if (e instanceof OAuthError) return errorPage(ctx.settings, 400, 'Invalid authorization request', e.description ?? e.code);
     throw e;
+  }
+
+  // CIMD §6.8 / MCP [SEC] "Trust Policies" (issue 3): a refused or pending client never reaches login, and is
+  // never redirected (the user is told here, not the client).
+  const verdict = await trustPolicy(ctx).evaluate(client);
+  if (verdict.kind !== 'allowed') {
+    ctx.log.info({ event: 'client_trust', client_id: client.client_id, verdict: verdict.kind, reason: verdict.reason, version: client.version }, 'client not allowed by the trust policy');
+    if (verdict.kind === 'denied') return trustDeniedPage(ctx.settings, client.client_id);
+    return awaitingApprovalPage(ctx.settings, client, verdict.reason);
   }
 
   // Phase 2: everything else; errors go back to the client (with iss, RFC 9207 §2).
@@ -130,5 +142,9 @@ function clientFailureText(e: ClientResolutionError): string {
       return "The application's metadata document could not be fetched, so we cannot tell who it is.";
     case 'cimd_document_invalid':
       return `The application's metadata document is invalid: ${e.failure.detail}.`;
+    case 'registration_expired':
+      return "This application's registration has expired. It must register again.";
+    case 'denied_by_policy':
+      return 'This application is not allowed here.';
   }
 }

@@ -8,14 +8,12 @@ import { consentPage } from '../../pages/consent.js';
 import { errorPage } from '../../pages/error.js';
 import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
-import { verifyPassword } from '../../passwords.js';
 import { narrowToUser } from '../../user-scopes.js';
 import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
-import { clearCookie, interactionCookie, readCookie, sessionCookie, setCookie } from '../cookies.js';
+import { clearCookie, interactionCookie, readCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
+import { checkLogin, currentSession, startSession } from '../session.js';
 import { Params } from '../../params.js';
-
-const SESSION_TTL_MS = 12 * 3600 * 1000;
 
 /**
  * The login → consent → code steps of one authorization request. The interaction is bound to the browser that
@@ -45,13 +43,8 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
 
   let user: UserRecord | null = interaction.user_id ? await ctx.store.getUser(interaction.user_id) : null;
   if (!user) {
-    const sid = readCookie(req, sessionCookie(ctx.settings));
-    const session = sid ? await ctx.store.getSession(sha256(sid), now) : null;
-    if (session) {
-      user = await ctx.store.getUser(session.user_id);
-      if (user && !user.disabled) await ctx.store.setInteractionUser(id, user.id);
-      else user = null;
-    }
+    user = (await currentSession(ctx, req))?.user ?? null;
+    if (user) await ctx.store.setInteractionUser(id, user.id);
   }
   if (!user || user.disabled) return showLogin(ctx, interaction, formTargets);
 
@@ -114,28 +107,11 @@ function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: 
 }
 
 async function login(ctx: AsContext, interaction: InteractionRecord, form: Params, formTargets: string[]): Promise<Response> {
-  let username: string | undefined;
-  let password: string | undefined;
-  try {
-    username = form.one('username', { max: 128 });
-    password = form.one('password', { max: 1024 });
-  } catch {
-    return showLogin(ctx, interaction, formTargets, 'Invalid username or password.');
-  }
-  if (!username || !password) return showLogin(ctx, interaction, formTargets, 'Enter your username and password.', username);
-  const user = await ctx.store.getUserByName(username);
-  const ok = await verifyPassword(user?.password_hash ?? null, password);
-  if (!user || !ok || user.disabled) {
-    ctx.log.info({ event: 'login_failed', username }, 'login failed');
-    return showLogin(ctx, interaction, formTargets, 'Invalid username or password.', username);
-  }
-  const now = ctx.clock();
-  const sid = randomToken();
-  await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: now, expires_at: now + SESSION_TTL_MS });
-  await ctx.store.setInteractionUser(interaction.id, user.id);
-  ctx.log.info({ event: 'login', user_id: user.id }, 'user signed in');
+  const result = await checkLogin(ctx, form);
+  if (!result.ok) return showLogin(ctx, interaction, formTargets, result.error, result.username);
+  await ctx.store.setInteractionUser(interaction.id, result.user.id);
   const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${interaction.id}`, 'cache-control': 'no-store' });
-  setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
+  await startSession(ctx, headers, result.user);
   return new Response(null, { status: 303, headers });
 }
 

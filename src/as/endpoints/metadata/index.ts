@@ -1,5 +1,8 @@
 import type { Settings } from '../../../config/resolve.js';
+import { registrationEndpointUrl } from '../register/index.js';
 import { CLIENT_ASSERTION_ALGS, SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from '../../context.js';
+
+const INTROSPECTION_AUTH_METHODS = SUPPORTED_AUTH_METHODS.filter((m) => m !== 'none');
 
 /** RFC 8414 §2 authorization server metadata (also served as OIDC discovery). */
 export function authorizationServerMetadata(settings: Settings): Record<string, unknown> {
@@ -16,7 +19,17 @@ export function authorizationServerMetadata(settings: Settings): Record<string, 
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // RFC 7009 §2 / RFC 8414 §2: public clients revoke with their client_id alone, as at /token
+    revocation_endpoint: settings.endpoints.revocation,
+    revocation_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    // RFC 7662 §2.1 / RFC 8414 §2: callers must authenticate, so no "none"
+    introspection_endpoint: settings.endpoints.introspection,
+    introspection_endpoint_auth_methods_supported: INTROSPECTION_AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     scopes_supported: [...scopes, 'offline_access'],
+    // RFC 7591 §3 / RFC 8414 §2: only when registration is on (issue 3: a controlled exception)
+    ...(registrationEndpointUrl(settings) ? { registration_endpoint: registrationEndpointUrl(settings) } : {}),
     // CIMD §5 / MCP [REG] "Advertising CIMD Support"
     client_id_metadata_document_supported: settings.config.cimd.enabled,
     // RFC 9207 §2.3: we send iss on every authorization response

@@ -1,6 +1,7 @@
 import { OAuthError, oauthErrorResponse, noStoreJson } from '../../../core/errors.js';
 import { authenticateClient, type AuthenticatedClient } from '../../client-auth.js';
 import type { AsContext } from '../../context.js';
+import { trustPolicy } from '../../trust/policy.js';
 import { authorizationCodeGrant } from '../../grants/authorization_code.js';
 import { refreshTokenGrant } from '../../grants/refresh_token.js';
 import { Params } from '../../params.js';
@@ -27,6 +28,9 @@ export async function tokenEndpoint(ctx: AsContext, req: Request): Promise<Respo
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
     const auth = await authenticateClient(ctx, req, params);
     usedBasic = auth.usedBasic;
+    // issue 3: a client the trust policy refuses (or that awaits review) can neither redeem nor refresh
+    const verdict = await trustPolicy(ctx).evaluate(auth.client);
+    if (verdict.kind !== 'allowed') throw new OAuthError('invalid_client', 'client authentication failed', `trust policy: ${verdict.kind} (${verdict.reason})`);
     // RFC 6749 §5.2 unauthorized_client: the client may not use this grant type.
     if (!auth.client.grant_types.includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use grant_type ${grantType}`);
     return noStoreJson(await grant(ctx, params, auth));

@@ -1,0 +1,68 @@
+import { createHmac } from 'node:crypto';
+import { randomToken, sha256 } from '../../core/random.js';
+import type { UserRecord } from '../../store/types.js';
+import type { AsContext } from '../context.js';
+import type { Params } from '../params.js';
+import { verifyPassword } from '../passwords.js';
+import { clearCookie, readCookie, sessionCookie, setCookie } from './cookies.js';
+
+/**
+ * The browser session shared by every page (sign-in during authorization, "Connected apps"): a random id in a
+ * `__Host-` cookie, stored only as its SHA-256 (ARCHITECTURE "Pages").
+ */
+export const SESSION_TTL_MS = 12 * 3600 * 1000;
+
+export interface SignedIn {
+  user: UserRecord;
+  /** the session id from the cookie (secret; never logged) */
+  sid: string;
+}
+
+/** The signed-in, enabled user of this browser, if any. */
+export async function currentSession(ctx: AsContext, req: Request): Promise<SignedIn | null> {
+  const sid = readCookie(req, sessionCookie(ctx.settings));
+  if (!sid || sid.length > 128) return null;
+  const session = await ctx.store.getSession(sha256(sid), ctx.clock());
+  const user = session ? await ctx.store.getUser(session.user_id) : null;
+  return user && !user.disabled ? { user, sid } : null;
+}
+
+export type LoginResult = { ok: true; user: UserRecord } | { ok: false; error: string; username?: string };
+
+/** Checks the login form fields `username` and `password`; the error text never says which one was wrong. */
+export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginResult> {
+  let username: string | undefined;
+  let password: string | undefined;
+  try {
+    username = form.one('username', { max: 128 });
+    password = form.one('password', { max: 1024 });
+  } catch {
+    return { ok: false, error: 'Invalid username or password.' };
+  }
+  if (!username || !password) return { ok: false, error: 'Enter your username and password.', ...(username ? { username } : {}) };
+  const user = await ctx.store.getUserByName(username);
+  // verifyPassword runs even for an unknown user, so timing does not tell which usernames exist
+  const ok = await verifyPassword(user?.password_hash ?? null, password);
+  if (!user || !ok || user.disabled) {
+    ctx.log.info({ event: 'login_failed', username }, 'login failed');
+    return { ok: false, error: 'Invalid username or password.', username };
+  }
+  ctx.log.info({ event: 'login', user_id: user.id }, 'user signed in');
+  return { ok: true, user };
+}
+
+/** A new session for `user`, its cookie set on `headers`. */
+export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord): Promise<void> {
+  const now = ctx.clock();
+  const sid = randomToken();
+  await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: now, expires_at: now + SESSION_TTL_MS });
+  setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
+}
+
+export async function endSession(ctx: AsContext, session: SignedIn, headers: Headers): Promise<void> {
+  await ctx.store.deleteSession(sha256(session.sid));
+  clearCookie(headers, sessionCookie(ctx.settings), ctx.settings.secureCookies);
+}
+
+/** A CSRF token bound to the session: derived from the secret session id, so it needs no storage. */
+export const sessionCsrf = (session: SignedIn, purpose: string): string => createHmac('sha256', session.sid).update(`portcullis csrf ${purpose}`).digest('base64url');
