@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js';
 import type { ClientResolver } from './clients/types.js';
 import type { KeyRing } from './keys.js';
 import type { JwksFetcher } from './client-auth.js';
+import type { AuditLog } from '../audit/index.js';
 
 /** Everything an AS endpoint needs, passed in (no globals): store, keys, clients, clock, log. */
 export interface AsContext {
@@ -16,6 +17,8 @@ export interface AsContext {
   log: Logger;
   /** fetches a client's jwks_uri (CIMD clients through the safe fetch) */
   fetchJwks: JwksFetcher;
+  /** the audit log: security events are awaited (written synchronously, ARCHITECTURE "Audit") */
+  audit: Pick<AuditLog, 'record' | 'recordBatched'>;
   /** called after a grant is revoked so the gateway's revoked-grant set is updated at once */
   onGrantRevoked(grantId: string): void;
 }

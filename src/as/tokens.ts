@@ -23,10 +23,11 @@ export interface IssueInput {
 }
 
 /** RFC 9068 §2: a JWT access token bound to exactly one resource (aud). */
-export async function signAccessToken(ctx: AsContext, input: IssueInput): Promise<{ token: string; expires_in: number }> {
+export async function signAccessToken(ctx: AsContext, input: IssueInput): Promise<{ token: string; expires_in: number; jti: string; exp: number }> {
   const key = ctx.keys.signingKey();
   const now = epochSeconds(ctx.clock);
   const ttl = ctx.settings.config.tokens.access_token_ttl;
+  const jti = randomUUID();
   const claims: Record<string, unknown> = {
     client_id: input.client_id,
     scope: input.scope.join(' '),
@@ -40,9 +41,9 @@ export async function signAccessToken(ctx: AsContext, input: IssueInput): Promis
     .setAudience(input.resource)
     .setIssuedAt(now)
     .setExpirationTime(now + ttl)
-    .setJti(randomUUID())
+    .setJti(jti)
     .sign(key.privateKey);
-  return { token, expires_in: ttl };
+  return { token, expires_in: ttl, jti, exp: now + ttl };
 }
 
 /** A new opaque refresh token and its stored record (only the hash is stored). */

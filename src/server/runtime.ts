@@ -76,6 +76,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     log,
     fetchJwks: createJwksFetcher(config, { dev: settings.dev, log: fetchLog }),
     onGrantRevoked: (id) => revoked.add(id),
+    audit,
   };
 
   const verifier = createAccessTokenVerifier({

@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { hashPassword } from '../../src/as/passwords.js';
 import { CONFIDENTIAL_CLIENT, PUBLIC_CLIENT, REDIRECT, startHarness, type Harness } from '../helpers/as-harness.js';
 import { CookieJar, hiddenInput } from '../helpers/browserless.js';
 import { exchange } from './flow.js';
+import { storeFingerprint } from '../helpers/store-fingerprint.js';
 
 /**
  * Issue "Bad input" for /revoke, /introspect and the account forms: every parameter × {missing, duplicated, empty,
@@ -39,11 +38,7 @@ before(async () => {
 after(() => h.close());
 
 function fingerprint(): string {
-  const db = (h.store as unknown as { db: Database.Database }).db;
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  const hash = createHash('sha256');
-  for (const { name } of tables) hash.update(name).update(JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all().map((r) => JSON.stringify(r)).sort()));
-  return hash.digest('hex');
+  return storeFingerprint(h.store);
 }
 
 function mutate(base: [string, string][], name: string, m: Mutation, wrong: string): string {

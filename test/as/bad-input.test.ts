@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { CONFIDENTIAL_CLIENT, ISSUER, LOOPBACK_CLIENT, PUBLIC_CLIENT, RESOURCE, pkcePair, startHarness, type Harness } from '../helpers/as-harness.js';
 import { CookieJar, formAction, hiddenInput } from '../helpers/browserless.js';
 import { exchange, getCode } from './flow.js';
+import { storeFingerprint } from '../helpers/store-fingerprint.js';
 
 /**
  * Issue "Bad input": every parameter of every endpoint × {missing, duplicated, empty, oversized, wrong type}
@@ -29,11 +28,7 @@ after(() => h.close());
 
 /** every row of every table, hashed: "unchanged" means byte-for-byte the same rows */
 function fingerprint(): string {
-  const db = (h.store as unknown as { db: Database.Database }).db;
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  const hash = createHash('sha256');
-  for (const { name } of tables) hash.update(name).update(JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all().map((r) => JSON.stringify(r)).sort()));
-  return hash.digest('hex');
+  return storeFingerprint(h.store);
 }
 
 function mutate(base: [string, string][], name: string, m: Mutation, wrong: string): URLSearchParams {

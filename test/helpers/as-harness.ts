@@ -6,6 +6,7 @@ import { createClientResolver } from '../../src/as/clients/index.js';
 import type { AsContext } from '../../src/as/context.js';
 import { KeyRing } from '../../src/as/keys.js';
 import { hashPassword } from '../../src/as/passwords.js';
+import { AuditLog, deriveAuditKeys } from '../../src/audit/index.js';
 import { createApp } from '../../src/server/app.js';
 import { openMemoryStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -73,6 +74,7 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: {
     log: silentLogger(),
     fetchJwks: opts.jwks ?? (async () => ({ keys: [] })),
     onGrantRevoked: (id) => revoked.push(id),
+    audit: new AuditLog({ store, keys: deriveAuditKeys('x'.repeat(32)), clock: clock.fn, checkpointFile: null, checkpointIntervalMs: 0 }),
   };
   await store.createUser({ id: 'user-1', username: 'alice', password_hash: await hashPassword('alice-password'), roles: ['admin'], disabled: false, created_at: clock.now });
   const app = createApp(ctx, new Map());
@@ -83,7 +85,10 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, opts: {
     app,
     revoked,
     request: async (path, init) => app.fetch(new Request(new URL(path, ISSUER), init)),
-    close: () => store.close(),
+    close: async () => {
+      await (ctx.audit as AuditLog).close();
+      await store.close();
+    },
   };
 }
 

@@ -45,9 +45,11 @@ export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginRes
   const ok = await verifyPassword(user?.password_hash ?? null, password);
   if (!user || !ok || user.disabled) {
     ctx.log.info({ event: 'login_failed', username }, 'login failed');
+    await ctx.audit.record('login.failure', { username, reason: !user ? 'unknown user' : user.disabled ? 'user disabled' : 'wrong password', method: 'password' }, user ? { user_id: user.id } : {});
     return { ok: false, error: 'Invalid username or password.', username };
   }
   ctx.log.info({ event: 'login', user_id: user.id }, 'user signed in');
+  await ctx.audit.record('login.success', { username, method: 'password' }, { user_id: user.id });
   return { ok: true, user };
 }
 

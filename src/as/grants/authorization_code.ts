@@ -47,6 +47,7 @@ export async function authorizationCodeGrant(ctx: AsContext, params: Params, aut
     await ctx.store.revokeGrant(result.code.grant_id, ctx.clock(), 'authorization code reused');
     ctx.onGrantRevoked(result.code.grant_id);
     ctx.log.warn({ event: 'code_reuse', client_id: result.code.client_id, grant_id: result.code.grant_id }, 'authorization code reused: grant revoked');
+    await ctx.audit.record('code.reuse_detected', { grant_id: result.code.grant_id, revoked: true }, { user_id: result.code.user_id, client_id: result.code.client_id });
     throw new OAuthError('invalid_grant', 'authorization code is invalid or expired');
   }
   const c = result.code;
@@ -59,6 +60,11 @@ export async function authorizationCodeGrant(ctx: AsContext, params: Params, aut
     body.refresh_token = rt.token;
   }
   ctx.log.info({ event: 'token_issued', grant: 'authorization_code', client_id: c.client_id, grant_id: c.grant_id, resource: c.resource }, 'tokens issued');
+  await ctx.audit.record(
+    'token.issued',
+    { grant_type: 'authorization_code', grant_id: c.grant_id, jti: at.jti, scope: c.scope, audience: c.resource, expires_at: at.exp, refresh_token_issued: body.refresh_token !== undefined },
+    { user_id: c.user_id, client_id: c.client_id },
+  );
   return body;
 }
 

@@ -53,6 +53,11 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
   switch (result.kind) {
     case 'rotated':
       ctx.log.info({ event: 'token_refreshed', client_id: current.client_id, grant_id: current.grant_id }, 'refresh token rotated');
+      await ctx.audit.record(
+        'token.refreshed',
+        { grant_type: 'refresh_token', grant_id: current.grant_id, jti: at.jti, scope, audience: current.resource, expires_at: at.exp, refresh_token_issued: true },
+        { user_id: current.user_id, client_id: current.client_id },
+      );
       return body;
     case 'grace': {
       // a lost reply: the retry gets the very same pair
@@ -62,6 +67,7 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
     case 'reused':
       ctx.onGrantRevoked(current.grant_id);
       ctx.log.warn({ event: 'refresh_reuse', client_id: current.client_id, grant_id: current.grant_id }, 'rotated refresh token reused: grant revoked');
+      await ctx.audit.record('token.reuse_detected', { grant_id: current.grant_id, revoked: true, reason: 'rotated refresh token reused after the grace window' }, { user_id: current.user_id, client_id: current.client_id });
       throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
     case 'not_found':
       throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { createClientResolver } from '../../../src/as/clients/index.js';
 import type { SafeFetchResult } from '../../../src/net/types.js';
 import type { Harness } from '../../helpers/as-harness.js';
+import { storeFingerprint } from '../../helpers/store-fingerprint.js';
 
 export const CIMD_URL = 'https://app.example.com/oauth/client.json';
 
@@ -41,9 +40,5 @@ export function serveCimd(h: Harness, docs: Map<string, Record<string, unknown>>
 
 /** every row of every table, hashed (test/as/bad-input.test.ts): "unchanged" means the same rows */
 export function fingerprint(h: Harness): string {
-  const db = (h.store as unknown as { db: Database.Database }).db;
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[];
-  const hash = createHash('sha256');
-  for (const { name } of tables) hash.update(name).update(JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all().map((r) => JSON.stringify(r)).sort()));
-  return hash.digest('hex');
+  return storeFingerprint(h.store);
 }

@@ -69,6 +69,7 @@ async function revoke(ctx: AsContext, session: SignedIn, form: Params): Promise<
     await ctx.store.revokeGrant(grant.id, ctx.clock(), USER_REVOCATION_REASON);
     ctx.onGrantRevoked(grant.id);
     ctx.log.info({ event: 'grant_revoked', user_id: session.user.id, client_id: grant.client_id, grant_id: grant.id, via: 'account' }, 'grant revoked by its user');
+    await ctx.audit.record('token.revoked', { grant_id: grant.id, reason: USER_REVOCATION_REASON }, { user_id: session.user.id, client_id: grant.client_id });
   }
   return seeOther(ctx, '?revoked=1');
 }

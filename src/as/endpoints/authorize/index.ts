@@ -72,6 +72,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
   const verdict = await trustPolicy(ctx).evaluate(client);
   if (verdict.kind !== 'allowed') {
     ctx.log.info({ event: 'client_trust', client_id: client.client_id, verdict: verdict.kind, reason: verdict.reason, version: client.version }, 'client not allowed by the trust policy');
+    await ctx.audit.record('trust.decision', { decision: verdict.kind === 'denied' ? 'deny' : 'ask', policy: ctx.settings.config.trust.mode, reason: verdict.reason }, { client_id: client.client_id });
     if (verdict.kind === 'denied') return trustDeniedPage(ctx.settings, client.client_id);
     return awaitingApprovalPage(ctx.settings, client, verdict.reason);
   }

@@ -60,6 +60,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
       const taken = await ctx.store.takeInteraction(id, ctx.clock());
       if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
       ctx.log.info({ event: 'consent_denied', client_id: taken.params.client_id, user_id: user.id }, 'consent denied');
+      await ctx.audit.record('consent.denied', { resource: taken.params.resource, scope: taken.params.scope }, { user_id: user.id, client_id: taken.params.client_id });
       return withClearedInteraction(ctx, redirectWithError(ctx, taken.params.redirect_uri, new OAuthError('access_denied', 'the user denied the request'), taken.params.state));
     }
     return errorPage(ctx.settings, 400, 'Invalid decision', 'Choose Approve or Deny.');
@@ -146,6 +147,7 @@ async function approve(ctx: AsContext, interaction: InteractionRecord, user: Use
     },
   );
   ctx.log.info({ event: explicit ? 'consent_granted' : 'consent_remembered', client_id: p.client_id, user_id: user.id, grant_id, scope: p.scope }, 'authorization granted');
+  await ctx.audit.record('consent.granted', { resource: p.resource, scope: p.scope, remembered: !explicit, client_version: p.client_version }, { user_id: user.id, client_id: p.client_id });
   const location = authorizationResponseUrl(ctx, p.redirect_uri, { code, state: p.state });
   return withClearedInteraction(ctx, new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } }));
 }

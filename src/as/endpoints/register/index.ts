@@ -89,6 +89,7 @@ export function createRegisterEndpoint(ctx: AsContext, env: NodeJS.ProcessEnv = 
       const secret = metadata.token_endpoint_auth_method === 'client_secret_basic' || metadata.token_endpoint_auth_method === 'client_secret_post' ? randomToken(32) : null;
       await ctx.store.createRegisteredClient({ client_id, client_secret_hash: secret === null ? null : sha256(secret), metadata, client_id_issued_at: now, expires_at });
       ctx.log.info({ event: 'client_registered', client_id, ip, application_type: metadata.application_type, method: metadata.token_endpoint_auth_method, redirect_hosts: hosts }, 'client registered');
+      await ctx.audit.record('client.registered', { method: 'dcr', client_name: typeof metadata.client_name === 'string' ? metadata.client_name : null, redirect_uris: metadata.redirect_uris }, { client_id });
       const seconds = (ms: number): number => Math.floor(ms / 1000);
       // RFC 7591 §3.2.1: 201 with client_id, the secret (shown once; stored hashed), and the registered metadata
       return noStoreJson(

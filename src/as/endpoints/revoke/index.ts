@@ -42,6 +42,7 @@ export async function revokeEndpoint(ctx: AsContext, req: Request): Promise<Resp
         await ctx.store.revokeGrant(grant.id, ctx.clock(), CLIENT_REVOCATION_REASON);
         ctx.onGrantRevoked(grant.id);
         ctx.log.info({ event: 'grant_revoked', client_id: clientId, grant_id: grant.id, via: found!.kind }, 'grant revoked by its client');
+        await ctx.audit.record('token.revoked', { grant_id: grant.id, reason: CLIENT_REVOCATION_REASON, token_type_hint: found!.kind }, { user_id: grant.user_id, client_id: clientId });
       }
     }
     return ok();
