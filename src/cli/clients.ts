@@ -110,6 +110,8 @@ async function decide(store: Store, client_id: string, status: 'approved' | 'den
     return 1;
   }
   const verb = status === 'approved' ? 'approved' : 'denied';
-  console.log(`${verb} ${client_id}${decided.version ? ` (document version ${short(decided.version)})` : ''} by ${by}`);
+  // issue 3: denying a client revokes what it already holds, at once
+  const revoked = status === 'denied' ? await store.revokeGrantsForClient(client_id, Date.now(), `client denied by ${by}`) : [];
+  console.log(`${verb} ${client_id}${decided.version ? ` (document version ${short(decided.version)})` : ''} by ${by}${status === 'denied' ? `; ${revoked.length} grant(s) revoked` : ''}`);
   return 0;
 }

@@ -6,8 +6,13 @@ Usage:
   portcullis serve [--config FILE] [--port N] [--host ADDR] [--issuer URL] [--data-dir DIR]
                    [--upstream URL] [--store URL] [--dev] [--demo]
   portcullis init [FILE]              write a commented starter config (default ./portcullis.yaml)
+  portcullis check URL [--json] [--html FILE] [--client-id ID] [--login]
+                                      check any MCP server's authorization against the spec
   portcullis users add NAME [--role ROLE]... [--config FILE] [--data-dir DIR]
                                       create a user; password from stdin or a prompt
+  portcullis users roles NAME [--role ROLE]...   set roles; grants beyond them are revoked at once
+  portcullis users disable|enable NAME | users list
+                                      disabling revokes every grant of the user at once
   portcullis audit tail|query|export|verify|checkpoint [...]
                                       read, export and verify the audit log (portcullis audit for details)
   portcullis revoke --grant ID | --user NAME | --client CLIENT_ID | --token TOKEN|-  [--config FILE] [--data-dir DIR]

@@ -1,53 +1,103 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { hashPassword } from '../as/passwords.js';
-import { openStore } from '../store/open.js';
-import { StoreConflictError } from '../store/types.js';
+import { ScopeModel } from '../rs/scopes.js';
+import { StoreConflictError, type Store, type UserRecord } from '../store/types.js';
 import { UsageError } from './main.js';
+import { openConfiguredStore, STORE_OPTIONS } from './open-store.js';
+
+const USAGE = 'usage: portcullis users add NAME [--role ROLE]... | roles NAME [--role ROLE]... | disable NAME | enable NAME | list';
+const ADMIN_REASON = 'user changed by an administrator';
 
 export async function usersCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'add') throw new UsageError('usage: portcullis users add NAME [--role ROLE]...');
+  if (!sub || !['add', 'roles', 'disable', 'enable', 'list'].includes(sub)) throw new UsageError(USAGE);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      options: { role: { type: 'string', multiple: true }, config: { type: 'string' }, 'data-dir': { type: 'string' }, store: { type: 'string' } },
-      allowPositionals: true,
-    });
+    parsed = parseArgs({ args: rest, options: { role: { type: 'string', multiple: true }, ...STORE_OPTIONS }, allowPositionals: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const name = parsed.positionals[0];
-  if (!name || parsed.positionals.length > 1) throw new UsageError('users add takes exactly one NAME');
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new UsageError('NAME may use letters, digits and . _ @ - (1–64 characters)');
-  const flags: Record<string, unknown> = {};
-  if (parsed.values['data-dir']) flags.data_dir = parsed.values['data-dir'];
-  if (parsed.values.store) flags.store = parsed.values.store;
-  const { config } = loadConfig({ file: parsed.values.config, flags });
-
-  const password = await readPassword();
-  if (password.length < 8) {
+  if (sub === 'list' ? parsed.positionals.length > 0 : !name || parsed.positionals.length > 1) throw new UsageError(USAGE);
+  if (name !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new UsageError('NAME may use letters, digits and . _ @ - (1–64 characters)');
+  const roles = parsed.values.role ?? [];
+  const password = sub === 'add' ? await readPassword() : '';
+  if (sub === 'add' && password.length < 8) {
     console.error('portcullis: the password must have at least 8 characters');
     return 1;
   }
-  const store = await openStore(config.store ?? `sqlite:${join(config.data_dir, 'portcullis.db')}`);
+  const { config, store } = await openConfiguredStore(parsed.values);
   try {
-    await store.migrate();
-    await store.createUser({ id: randomUUID(), username: name, password_hash: await hashPassword(password), roles: parsed.values.role ?? [], disabled: false, created_at: Date.now() });
+    if (sub !== 'add' && sub !== 'list' && config.roles) {
+      const unknown = roles.filter((r) => !Object.hasOwn(config.roles!, r));
+      if (unknown.length) throw new UsageError(`unknown role(s): ${unknown.join(', ')} (configured: ${Object.keys(config.roles).join(', ')})`);
+    }
+    switch (sub) {
+      case 'add':
+        return await add(store, name!, password, roles);
+      case 'list':
+        for (const u of await store.listUsers()) console.log(`${u.username}\t${u.disabled ? 'disabled' : 'active'}\t${u.roles.join(',') || '-'}`);
+        return 0;
+      default: {
+        const user = await store.getUserByName(name!);
+        if (!user) {
+          console.error(`portcullis: no user "${name}"`);
+          return 1;
+        }
+        if (sub === 'roles') return await setRoles(store, config, user, roles);
+        return await setDisabled(store, user, sub === 'disable');
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function add(store: Store, name: string, password: string, roles: string[]): Promise<number> {
+  try {
+    await store.createUser({ id: randomUUID(), username: name, password_hash: await hashPassword(password), roles, disabled: false, created_at: Date.now() });
   } catch (e) {
     if (e instanceof StoreConflictError) {
       console.error(`portcullis: user "${name}" already exists`);
       return 1;
     }
     throw e;
-  } finally {
-    await store.close();
   }
-  console.log(`added user ${name}${parsed.values.role?.length ? ` with roles ${parsed.values.role.join(', ')}` : ''}`);
+  console.log(`added user ${name}${roles.length ? ` with roles ${roles.join(', ')}` : ''}`);
+  return 0;
+}
+
+/**
+ * Issue 3: taking a role away narrows the grants already issued at once — every live grant of the user holding
+ * a scope the new roles no longer permit is revoked (the gateway refuses its tokens within ~1 s); the client
+ * re-authorizes for what is still allowed.
+ */
+async function setRoles(store: Store, config: Config, user: UserRecord, roles: string[]): Promise<number> {
+  await store.updateUserRoles(user.id, roles);
+  let revoked = 0;
+  if (config.roles) {
+    const implies: Record<string, string[]> = {};
+    for (const r of config.resources) for (const [k, v] of Object.entries(r.scope_implies)) implies[k] = [...(implies[k] ?? []), ...v];
+    const permitted = new ScopeModel(implies).expand(roles.flatMap((r) => config.roles![r] ?? []));
+    const now = Date.now();
+    for (const g of await store.listGrants({ user_id: user.id })) {
+      if (g.revoked_at !== null || g.scope.every((s) => s === 'offline_access' || permitted.has(s))) continue;
+      await store.revokeGrant(g.id, now, 'role removed');
+      revoked++;
+    }
+  }
+  console.log(`${user.username}: roles ${roles.join(', ') || '(none)'}; ${revoked} grant(s) revoked`);
+  return 0;
+}
+
+/** Disabling a user revokes every grant they hold at once; enabling does not bring grants back. */
+async function setDisabled(store: Store, user: UserRecord, disabled: boolean): Promise<number> {
+  await store.setUserDisabled(user.id, disabled);
+  const ids = disabled ? await store.revokeGrantsForUser(user.id, Date.now(), 'user disabled') : [];
+  console.log(`${user.username}: ${disabled ? 'disabled' : 'enabled'}${disabled ? `; ${ids.length} grant(s) revoked` : ''}`);
   return 0;
 }
 

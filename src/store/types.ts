@@ -228,6 +228,9 @@ export interface Store {
   getUserByName(username: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;
   updateUserPassword(id: string, password_hash: string): Promise<void>;
+  updateUserRoles(id: string, roles: string[]): Promise<void>;
+  setUserDisabled(id: string, disabled: boolean): Promise<void>;
+  listUsers(): Promise<UserRecord[]>;
 
   // interactions (pending authorization requests) and browser sessions
   putInteraction(i: InteractionRecord): Promise<void>;

@@ -39,6 +39,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await store().updateUserPassword(u.id, '$argon2id$new');
         assert.deepEqual(await store().getUser(u.id), { ...u, password_hash: '$argon2id$new' });
       });
+
+      test('updateUserRoles, setUserDisabled and listUsers (issue 3: roles per user)', async () => {
+        const a = user({ username: 'a-user' });
+        const b = user({ username: 'b-user' });
+        await store().createUser(b);
+        await store().createUser(a);
+        await store().updateUserRoles(a.id, ['reader', 'editor']);
+        await store().setUserDisabled(a.id, true);
+        assert.deepEqual(await store().getUser(a.id), { ...a, roles: ['reader', 'editor'], disabled: true });
+        assert.deepEqual((await store().listUsers()).map((u) => u.username), ['a-user', 'b-user']);
+      });
     });
 
     describe('interactions', () => {

@@ -147,6 +147,18 @@ export class SqliteStore implements Store {
     this.q.setUserPassword.run(password_hash, id);
   }
 
+  async updateUserRoles(id: string, roles: string[]): Promise<void> {
+    this.q.setUserRoles.run(JSON.stringify(roles), id);
+  }
+
+  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
+    this.q.setUserDisabled.run(disabled ? 1 : 0, id);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.q.allUsers.all().map(toUser);
+  }
+
   // interactions and sessions
 
   async putInteraction(i: InteractionRecord): Promise<void> {

@@ -29,7 +29,10 @@ export function prepareStatements(db: Database) {
     ),
     userById: prep<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
     userByName: prep<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+    allUsers: prep<[], UserRow>('SELECT * FROM users ORDER BY username'),
     setUserPassword: prep<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?'),
+    setUserRoles: prep<[string, string]>('UPDATE users SET roles = ? WHERE id = ?'),
+    setUserDisabled: prep<[number, string]>('UPDATE users SET disabled = ? WHERE id = ?'),
 
     upsertInteraction: prep<InteractionRow>(
       `INSERT OR REPLACE INTO interactions (id, params, csrf, user_id, created_at, expires_at)
