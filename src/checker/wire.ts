@@ -98,3 +98,36 @@ export function describe(x: Exchange | undefined): string {
 export function strings(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : undefined;
 }
+
+/** The AS metadata document found in the client discovery order (shared by observers and checks). */
+export function asMetadataDoc(obs: Observations): Record<string, unknown> | undefined {
+  return obs.facts['as.metadata.url'] ? jsonBody(one(obs, 'as.metadata')) : undefined;
+}
+
+/** A JSON-RPC message from a JSON body or the first `data:` event of an SSE body (MCP Streamable HTTP). */
+export function rpcMessage(x: Exchange | undefined): Record<string, unknown> | undefined {
+  const direct = jsonBody(x);
+  if (direct) return direct;
+  const data = x?.response?.body.split(/\r?\n/).find((l) => l.startsWith('data:'));
+  if (!data) return undefined;
+  try {
+    const v: unknown = JSON.parse(data.slice(5));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The claims of a JWT (unverified: the checker judges what was issued, it does not trust it). */
+export function jwtParts(token: unknown): { header: Record<string, unknown>; claims: Record<string, unknown> } | undefined {
+  if (typeof token !== 'string') return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const [header, claims] = parts.slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as unknown);
+    const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    return isObj(header) && isObj(claims) ? { header, claims } : undefined;
+  } catch {
+    return undefined;
+  }
+}

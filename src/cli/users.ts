@@ -9,7 +9,6 @@ import { UsageError } from './main.js';
 import { openConfiguredStore, STORE_OPTIONS } from './open-store.js';
 
 const USAGE = 'usage: portcullis users add NAME [--role ROLE]... | roles NAME [--role ROLE]... | disable NAME | enable NAME | list';
-const ADMIN_REASON = 'user changed by an administrator';
 
 export async function usersCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;

@@ -33,6 +33,22 @@ import redirectExact from './as.authorize.redirect-exact.js';
 import authorizeResource from './as.authorize.resource.js';
 import authorizeIss from './as.authorize.iss.js';
 import authorizeIssExact from './as.authorize.iss-exact.js';
+import authorizeState from './as.authorize.state.js';
+import issCallback from './as.authorize.iss-callback.js';
+import tokenResponse from './as.token.response.js';
+import tokenNoStore from './as.token.no-store.js';
+import jwtProfile from './as.token.jwt-profile.js';
+import jwtAud from './as.token.jwt-aud.js';
+import tokenLifetime from './as.token.lifetime.js';
+import tokenAccepted from './rs.token.accepted.js';
+import insufficientScope from './gw.policy.insufficient-scope.js';
+import stepUpRetry from './gw.policy.step-up-retry.js';
+import resourceBound from './as.token.resource-bound.js';
+import audExact from './rs.token.aud-exact.js';
+import refreshRotation from './as.token.refresh-rotation.js';
+import refreshReuse from './as.token.refresh-reuse.js';
+import revocationGateway from './as.revocation.gateway.js';
+import codeSingleUse from './as.token.code-single-use.js';
 
 export const CHECKS: readonly Check[] = [
   challenge401, challengeScope, noErrorWithoutCredentials, challengeSyntax,
@@ -40,4 +56,7 @@ export const CHECKS: readonly Check[] = [
   asMetadata, asPathIssuer, asIssuerExact, asPkceS256, asCimd, asIssSupported, asEma, dcrOpen,
   originValidate, corsExpose, corsPreflight, prmCors, asMetadataCors, invalidToken, headerOnly,
   pkceRequired, redirectExact, authorizeResource, authorizeIss, authorizeIssExact,
+  // --login: a real authorization-code flow
+  authorizeState, issCallback, tokenResponse, tokenNoStore, jwtProfile, jwtAud, tokenLifetime, tokenAccepted, insufficientScope, stepUpRetry,
+  resourceBound, audExact, refreshRotation, refreshReuse, revocationGateway, codeSingleUse,
 ];

@@ -19,6 +19,7 @@ export class Recorder {
   readonly obs: Observations;
   readonly timeline: Exchange[] = [];
   private readonly fetchImpl: typeof fetch;
+  private readonly secrets = new Map<string, string>();
 
   constructor(private readonly opts: RecorderOptions) {
     this.obs = { target: opts.target, exchanges: {}, notes: {}, facts: {} };
@@ -35,6 +36,34 @@ export class Recorder {
 
   fact(name: string, value: string): void {
     this.obs.facts[name] = value;
+  }
+
+  /** Records an exchange observed rather than made (e.g. the authorization response the user agent delivered). */
+  record(x: Exchange): Exchange {
+    (this.obs.exchanges[x.key] ??= []).push(x);
+    this.timeline.push(x);
+    this.progress(`  ${x.key.padEnd(28)} ${x.request.method} ${x.request.url.replace(/\?.*/, '?…')} (from the ${x.peer})`);
+    return x;
+  }
+
+  /** Registers a credential (token, secret) to be replaced by `label` in the report once the checks have run. */
+  secret(value: string | undefined, label: string): void {
+    if (value && value.length >= 8 && !this.secrets.has(value)) this.secrets.set(value, `[${label}]`);
+  }
+
+  /** Replaces every registered credential in the recorded exchanges (call after the checks have judged them). */
+  redact(): void {
+    if (this.secrets.size === 0) return;
+    const scrub = (s: string): string => {
+      let out = s;
+      for (const [v, label] of this.secrets) out = out.split(v).join(label);
+      return out;
+    };
+    const scrubAll = (h: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, scrub(v)]));
+    for (const x of this.timeline) {
+      x.request = { ...x.request, url: scrub(x.request.url), headers: scrubAll(x.request.headers), ...(x.request.body !== undefined ? { body: scrub(x.request.body) } : {}) };
+      if (x.response) x.response = { ...x.response, headers: scrubAll(x.response.headers), body: scrub(x.response.body) };
+    }
   }
 
   /** Performs one request and records it under `key`. Never throws: network failures are recorded as `error`. */
