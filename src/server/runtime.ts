@@ -65,7 +65,15 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const revoked = new RevokedGrants(store, clock, (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000);
   await revoked.start();
 
-  const fetchLog = (event: Record<string, unknown>) => log.info({ event: 'cimd_fetch', ...event }, 'client metadata fetch');
+  // every client-supplied URL fetched (CIMD documents, their jwks_uri) is logged and audited (issue 2, issue 3 "Audit")
+  const fetchLog = (event: Record<string, unknown>) => {
+    log.info({ event: 'cimd_fetch', ...event }, 'client metadata fetch');
+    const outcome = event.outcome === 'ok' ? 'ok' : event.outcome === 'address_blocked' || event.outcome === 'redirect_refused' || event.outcome === 'scheme_not_allowed' ? 'refused' : event.outcome === 'document_invalid' ? 'invalid' : 'error';
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    const data = { url: String(event.url ?? ''), address: str(event.address) ?? null, outcome, status: num(event.status), reason: outcome === 'ok' ? undefined : str(event.outcome), bytes: num(event.bytes), ms: num(event.ms) } as const;
+    audit.record('client.fetch', JSON.parse(JSON.stringify(data)) as typeof data).catch((err: unknown) => log.error({ err }, 'audit write failed'));
+  };
   const clients = createClientResolver(config, { dev: settings.dev, clock, log: fetchLog, store });
   const ctx: AsContext = {
     settings,
