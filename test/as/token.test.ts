@@ -142,3 +142,47 @@ describe('OAuth 2.1 §2.4 client authentication (as.token.client-auth)', () => {
     assert.equal(get.status, 400);
   });
 });
+
+describe('OAuth 2.1 §2.4.1 client_secret_post and RFC 7523 private_key_jwt succeed for clients registered with them (as.token.client-auth)', () => {
+  it('client_secret_post: a code redeemed with the secret in the body', async () => {
+    process.env.TEST_POST_SECRET = 'post-secret-value-123';
+    const t = await startHarness({
+      clients: [{ client_id: 'post-client', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'client_secret_post', client_secret_env: 'TEST_POST_SECRET' }],
+    });
+    try {
+      const { params, verifier } = await getCode(t, { client_id: 'post-client', redirect_uri: 'https://app.example/cb' });
+      const base = { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: 'https://app.example/cb', client_id: 'post-client' };
+      const wrong = await tokenRequest(t, { ...base, client_secret: 'nope' });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.headers.get('www-authenticate'), null, 'no Basic challenge when Basic was not used');
+      const ok = await tokenRequest(t, { ...base, client_secret: 'post-secret-value-123' });
+      assert.equal(ok.status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+  it('private_key_jwt: a signed assertion is accepted once; a replayed jti or a foreign key is refused', async () => {
+    const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const t = await startHarness({
+      clients: [{ client_id: 'jwt-client', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } }],
+    });
+    try {
+      const assertion = (key = privateKey, jti = crypto.randomUUID()) =>
+        new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('jwt-client').setSubject('jwt-client').setAudience(ISSUER).setIssuedAt(Math.floor(t.clock.now / 1000)).setExpirationTime(Math.floor(t.clock.now / 1000) + 60).setJti(jti).sign(key);
+      const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+      const { params, verifier } = await getCode(t, { client_id: 'jwt-client', redirect_uri: 'https://app.example/cb' });
+      const base = { grant_type: 'authorization_code', code: params.get('code')!, code_verifier: verifier, redirect_uri: 'https://app.example/cb', client_assertion_type: type };
+      const foreign = (await generateKeyPair('ES256')).privateKey;
+      assert.equal((await tokenRequest(t, { ...base, client_assertion: await assertion(foreign) })).status, 401);
+      const a = await assertion();
+      const ok = await tokenRequest(t, { ...base, client_assertion: a });
+      assert.equal(ok.status, 200);
+      const replay = await tokenRequest(t, { grant_type: 'refresh_token', refresh_token: ((await ok.json()) as { refresh_token: string }).refresh_token, client_assertion_type: type, client_assertion: a });
+      assert.equal(replay.status, 401, 'a client assertion is single-use (as.client.assertion-jti-replay)');
+    } finally {
+      await t.close();
+    }
+  });
+});
