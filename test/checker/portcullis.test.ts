@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runChecker } from '../../src/checker/run.js';
+import { CHECKS } from '../../src/checker/checks/index.js';
 import type { Report } from '../../src/checker/types.js';
 import { setupE2eEnv, type E2eEnv } from '../helpers/e2e-env.js';
 import { nativeClientDocument } from '../helpers/oauth-provider.js';
@@ -13,8 +14,8 @@ import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 
-/** Checks that need a real login (not yet automated) are the only ones allowed to skip; root PRM is optional. */
-const ALLOWED_SKIPS = new Set(['rs.prm.root-resource']);
+/** Without --login the login checks skip (login-portcullis.test.ts runs them); root PRM is optional. */
+const ALLOWED_SKIPS = new Set(['rs.prm.root-resource', ...CHECKS.filter((c) => c.phase === 'login').map((c) => c.id)]);
 
 function notPassing(r: Report): string[] {
   return r.results.filter((x) => x.verdict !== 'pass' && !(x.verdict === 'skip' && ALLOWED_SKIPS.has(x.id))).map((x) => `${x.verdict} ${x.id}: ${x.detail}`);
@@ -47,7 +48,8 @@ describe('checker against Portcullis itself: every check passes (issue 5 "How it
   it('without a client, the active checks skip and name --client-id; nothing fails', async () => {
     const r = await runChecker(mcpUrl, { timeoutMs: 10_000 });
     assert.equal(r.summary.fail + r.summary.warn, 0, notPassing(r).join('\n'));
-    const skipped = r.results.filter((x) => x.verdict === 'skip' && x.id.startsWith('as.authorize.'));
+    const active = new Set(CHECKS.filter((c) => c.phase === 'active').map((c) => c.id));
+    const skipped = r.results.filter((x) => x.verdict === 'skip' && active.has(x.id));
     assert.equal(skipped.length, 5);
     for (const s of skipped) assert.match(s.detail, /--client-id/);
   });
