@@ -71,6 +71,14 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'as.bad-input.revoke', level: 'decision', source: 'issue "Bad input"', text: 'every /revoke parameter malformed → right error, store unchanged' },
   { id: 'as.bad-input.introspect', level: 'decision', source: 'issue "Bad input"', text: 'every /introspect parameter malformed → right error, store unchanged' },
   { id: 'as.bad-input.account', level: 'decision', source: 'issue "Bad input"', text: 'every account form field malformed → right error, store unchanged' },
+  // client_credentials and the admin API (issue 3 item 7)
+  { id: 'as.token.client-credentials', level: 'MUST', source: 'OAuth 2.1 §4.2; RFC 8707; RFC 9068', text: 'confidential static clients only; scope within the client config; one resource; JWT with sub = client_id, no refresh token, revocable grant' },
+  { id: 'admin.api.auth', level: 'decision', source: 'issue 3 item 7; RFC 6750 §3.1', text: 'admin API: Bearer token for ${issuer}/admin with portcullis:admin, or an admin-role session + X-CSRF-Token; 401/403 with WWW-Authenticate' },
+  { id: 'admin.api.users', level: 'decision', source: 'issue 3 items 4, 7', text: 'users list/create/update; narrowing roles or disabling revokes grants at once; strict input, store unchanged on refusal' },
+  { id: 'admin.api.grants', level: 'decision', source: 'issue 3 items 5, 7', text: 'grants list by user/client, revoke one, revoke by user/client/grant; gateway told at once; audited' },
+  { id: 'admin.api.clients', level: 'decision', source: 'issue 3 items 3, 7', text: "trust records listed; approve/deny by the authenticated admin; deny revokes the client's grants" },
+  { id: 'admin.api.audit', level: 'decision', source: 'issue 3 items 1, 7', text: 'audit query with filters and paging; chain verification' },
+  { id: 'admin.cli.remote', level: 'decision', source: 'issue 3 item 7', text: 'users, grants, revoke and clients drive a remote Portcullis with --remote and an admin token' },
   // Client trust policy (spec-checklist §3.3 step 2, §3.4; issue 3 item 3)
   { id: 'as.trust.host-patterns', level: 'decision', source: 'issue 3 trust policies', text: 'exact hosts and *.suffix patterns; CIMD clients by client_id host, registered clients by redirect host' },
   { id: 'as.trust.denied', level: 'decision', source: 'CIMD §6.8; MCP [SEC] Trust Policies; [BP] CIMD Trust Policies', text: 'a denied host (or an admin-denied client) gets a 403 page before any fetch, never a redirect or login' },
@@ -111,4 +119,5 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'e2e.sdk.refresh-after-expiry', level: 'decision', source: 'issue "How it is shown"', text: 'keeps working after the access token expires' },
   { id: 'e2e.browser', level: 'decision', source: 'issue "How it is shown"', text: 'login and consent in headless Chromium' },
   { id: 'e2e.cimd-fixtures', level: 'decision', source: 'issue "How it is shown"', text: 'every real client document completes the flow or is refused specifically' },
+  { id: 'e2e.step-up', level: 'decision', source: 'issue 3 "How it is shown"', text: 'with the official SDK client: a read-only user sees only read tools, the write tool yields the step-up challenge, after the role is granted and the client re-authorizes the call succeeds, after `portcullis revoke` the next call is refused' },
 ];

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { isLoopbackHost } from '../core/urls.js';
 import { randomToken } from '../core/random.js';
 import { hashPassword } from '../as/passwords.js';
-import { DEMO_ROLES, DEMO_SCOPE_IMPLIES, DEMO_SCOPES, DEMO_TOOL_SCOPES, startDemoNotesServer, type DemoServer } from '../demo/notes-server.js';
+import { DEMO_ROLES, demoResource, startDemoNotesServer, type DemoServer } from '../demo/notes-server.js';
 import { startRuntime } from '../server/runtime.js';
 import type { Store } from '../store/types.js';
 import { flagsToConfig, parseServeFlags } from './args.js';
@@ -20,19 +20,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (config.demo && config.resources.length === 0 && !config.upstream) {
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
     demo = await startDemoNotesServer({ dataDir: config.data_dir });
-    config.resources = [
-      {
-        path: '/mcp',
-        upstream: demo.url,
-        name: 'Portcullis demo notes',
-        scopes: [...DEMO_SCOPES],
-        tools: { ...DEMO_TOOL_SCOPES },
-        prompts: {},
-        mcp_resources: {},
-        scope_implies: { ...DEMO_SCOPE_IMPLIES },
-        unlisted: 'deny',
-      },
-    ];
+    config.resources = [demoResource(demo.url)];
     config.roles ??= { ...DEMO_ROLES };
   }
   let runtime;

@@ -6,21 +6,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
-/** The scope each demo tool needs; `portcullis serve --demo` puts these in the resource's tool policy. */
-export const DEMO_TOOL_SCOPES = {
-  list_notes: 'notes:read',
-  read_note: 'notes:read',
-  add_note: 'notes:write',
-  delete_all_notes: 'notes:admin',
-} as const;
-
-export const DEMO_SCOPES = ['notes:read', 'notes:write', 'notes:admin'];
-
-/** notes:admin ⊃ notes:write ⊃ notes:read */
-export const DEMO_SCOPE_IMPLIES: Record<string, string[]> = { 'notes:admin': ['notes:write'], 'notes:write': ['notes:read'] };
-
-/** roles for `portcullis users add NAME --role reader|editor|admin` in the demo */
-export const DEMO_ROLES: Record<string, string[]> = { reader: ['notes:read'], editor: ['notes:write'], admin: ['notes:admin'] };
+export { DEMO_ROLES, DEMO_SCOPE_IMPLIES, DEMO_SCOPES, DEMO_TOOL_SCOPES, demoResource } from './config.js';
+import { DEMO_TOOL_SCOPES } from './config.js';
 
 interface Note {
   id: number;

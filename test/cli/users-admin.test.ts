@@ -42,3 +42,29 @@ describe('Issue 3: taking a role away or disabling a user revokes grants already
     assert.match(run(['users', 'list', '--config', cfg]).stdout, /eve\tdisabled\treader/);
   });
 });
+
+describe('Issue 3: in a demo data dir the admin commands use the demo roles and hierarchy (cli.users-roles-demo)', () => {
+  it('downgrading an editor to reader revokes the write grant, keeps the read grant; unknown roles refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-users-demo-'));
+    writeFileSync(join(dir, 'demo-password'), 'x');
+    assert.equal(run(['users', 'add', 'dora', '--role', 'editor', '--data-dir', dir], 'dora-password-1\n').status, 0);
+    const store = openSqliteStore(join(dir, 'portcullis.db'));
+    await store.migrate();
+    const dora = (await store.getUserByName('dora'))!;
+    const mk = (id: string, scope: string[]) =>
+      store.createGrantWithCode(
+        { id, user_id: dora.id, client_id: 'c', resource: 'http://127.0.0.1:1/mcp', scope, created_at: Date.now(), revoked_at: null, revoked_reason: null },
+        { code_hash: `h-${id}`, grant_id: id, client_id: 'c', user_id: dora.id, redirect_uri: 'https://c/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', scope, resource: 'http://127.0.0.1:1/mcp', nonce: null, auth_time: 0, created_at: 0, expires_at: Date.now() + 60_000, consumed_at: null },
+      );
+    await mk('w', ['notes:read', 'notes:write']);
+    await mk('r', ['notes:read']);
+    await store.close();
+    assert.equal(run(['users', 'roles', 'dora', '--role', 'nonesuch', '--data-dir', dir]).status, 2);
+    const r = run(['users', 'roles', 'dora', '--role', 'reader', '--data-dir', dir]);
+    assert.match(r.stdout, /1 grant\(s\) revoked/, r.stderr);
+    const s2 = openSqliteStore(join(dir, 'portcullis.db'));
+    assert.notEqual((await s2.getGrant('w'))!.revoked_at, null);
+    assert.equal((await s2.getGrant('r'))!.revoked_at, null);
+    await s2.close();
+  });
+});

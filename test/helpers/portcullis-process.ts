@@ -137,3 +137,41 @@ export function serveDemo(o: DemoServerOptions): Promise<PortcullisProcess> {
     },
   });
 }
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs one admin command of the real CLI (`node bin/portcullis.js …`) to completion, asynchronously (the test's
+ * own servers keep answering meanwhile), with `input` on stdin (e.g. a password for `users add`). PORTCULLIS_*
+ * settings from the developer's shell are dropped as in spawnPortcullis; the process is killed after `timeoutMs`.
+ */
+export function runCli(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORTCULLIS_LOG_LEVEL: 'silent', ...opts.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PORTCULLIS_') && k !== 'PORTCULLIS_LOG_LEVEL' && !(opts.env && k in opts.env)) delete env[k];
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  proc.stdin.on('error', () => undefined); // the command may exit without reading stdin
+  proc.stdin.end(opts.input ?? '');
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`portcullis ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
