@@ -24,6 +24,10 @@ export interface AsContext {
 }
 
 /** grant types this AS implements (a client's declared grant_types are intersected with these) */
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** grants only a pre-registered (static) confidential client may use: never granted to CIMD or registered clients */
+export const STATIC_ONLY_GRANT_TYPES: readonly string[] = ['client_credentials'];
+/** what a CIMD document or a registration's grant_types is intersected with */
+export const CLIENT_METADATA_GRANT_TYPES: readonly string[] = SUPPORTED_GRANT_TYPES.filter((g) => !STATIC_ONLY_GRANT_TYPES.includes(g));
 export const SUPPORTED_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;

@@ -56,6 +56,10 @@ export class Params {
       return undefined;
     }
     if (v.length > (rule.max ?? DEFAULT_MAX)) throw new OAuthError('invalid_request', `${name} is too long`);
+    // RFC 6749 Appendix A: parameter values are VSCHAR / NQCHAR; control characters are never meaningful (and a
+    // NUL would not even fit a PostgreSQL text column)
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    if (/[\x00-\x1f\x7f]/.test(v)) throw new OAuthError('invalid_request', `${name} contains control characters`);
     return v;
   }
 }

@@ -3,7 +3,8 @@ import { systemClock } from '../core/time.js';
 import type { Logger } from '../core/log.js';
 import type { AuditCheckpointRecord, Store } from '../store/types.js';
 import { assertNoSecrets, chainRows, signCheckpoint, toEntry, type AuditKeys } from './chain.js';
-import { appendCheckpointFile } from './checkpoint-file.js';
+import { appendCheckpointFile, readCheckpointFile } from './checkpoint-file.js';
+import { verifyAudit, type VerifyReport } from './verify.js';
 import { SUBJECT_FIELD, type AuditActor, type AuditEntry, type AuditEvent, type AuditEvents, type AuditEventType, type JsonValue } from './types.js';
 
 export interface AuditLogOptions {
@@ -111,6 +112,12 @@ export class AuditLog {
     // a third copy, in the log stream (which usually leaves the machine)
     this.log?.info({ event: 'audit_checkpoint', ...c }, 'audit checkpoint');
     return c;
+  }
+
+  /** `portcullis audit verify` for this log: the chain against the store's and the external file's checkpoints */
+  async verify(): Promise<VerifyReport> {
+    const file = this.opts.checkpointFile;
+    return verifyAudit({ store: this.store, keys: this.keys, file: file ? readCheckpointFile(file) : null, ...(file ? { fileName: file } : {}) });
   }
 
   /** flushes the batch, writes a last checkpoint if there is anything new, stops the timers */

@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { openStore } from '../store/open.js';
 import type { ClientTrustRecord, Store } from '../store/types.js';
+import { decideClient } from '../admin/clients.js';
 import { UsageError } from './main.js';
+import { remoteClients } from './remote-commands.js';
+import { remoteFrom, REMOTE_OPTIONS } from './remote.js';
 
-const USAGE = 'usage: portcullis clients pending|list|approve CLIENT_ID|deny CLIENT_ID [--by NAME] [--config FILE] [--data-dir DIR] [--store URL]';
+const USAGE = 'usage: portcullis clients pending|list|approve CLIENT_ID|deny CLIENT_ID [--by NAME] [--remote URL [--token-file FILE]] [--config FILE] [--data-dir DIR] [--store URL]';
 
 /**
  * `portcullis clients`: the administrator's side of the review-mode trust policy (issue 3). A decision records
@@ -18,7 +21,7 @@ export async function clientsCommand(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { by: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' }, store: { type: 'string' } },
+      options: { by: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' }, store: { type: 'string' }, ...REMOTE_OPTIONS },
       allowPositionals: true,
     });
   } catch (e) {
@@ -28,6 +31,12 @@ export async function clientsCommand(args: string[]): Promise<number> {
   if (!(needsId || sub === 'pending' || sub === 'list')) throw new UsageError(USAGE);
   const client_id = parsed.positionals[0];
   if (needsId ? !client_id || parsed.positionals.length > 1 : parsed.positionals.length > 0) throw new UsageError(USAGE);
+  const remote = remoteFrom(parsed.values);
+  if (remote) {
+    // the server records the authenticated administrator as the decider
+    if (parsed.values.by !== undefined) throw new UsageError('--by works locally only; with --remote the server names the administrator');
+    return remoteClients(remote, sub, client_id);
+  }
   const flags: Record<string, unknown> = {};
   if (parsed.values['data-dir']) flags.data_dir = parsed.values['data-dir'];
   if (parsed.values.store) flags.store = parsed.values.store;
@@ -98,20 +107,17 @@ async function list(store: Store, mode: string): Promise<number> {
 }
 
 async function decide(store: Store, client_id: string, status: 'approved' | 'denied', by: string): Promise<number> {
-  const current = await store.getClientTrust(client_id);
-  if (!current && status === 'approved') {
+  const result = await decideClient(store, client_id, status, by, Date.now());
+  if (result.kind === 'not_seen') {
     console.error(`portcullis: ${client_id} has not tried to connect yet, so there is no document to approve`);
     return 1;
   }
-  // the decision is for the version the administrator could have seen; a change meanwhile needs a new look
-  const decided = await store.decideClientTrust({ client_id, status, by, now: Date.now(), expected_version: current?.version ?? null });
-  if (!decided) {
+  if (result.kind === 'changed') {
     console.error(`portcullis: the document of ${client_id} changed meanwhile; review it again with "portcullis clients pending"`);
     return 1;
   }
+  const { record: decided, revoked } = result;
   const verb = status === 'approved' ? 'approved' : 'denied';
-  // issue 3: denying a client revokes what it already holds, at once
-  const revoked = status === 'denied' ? await store.revokeGrantsForClient(client_id, Date.now(), `client denied by ${by}`) : [];
   console.log(`${verb} ${client_id}${decided.version ? ` (document version ${short(decided.version)})` : ''} by ${by}${status === 'denied' ? `; ${revoked.length} grant(s) revoked` : ''}`);
   return 0;
 }

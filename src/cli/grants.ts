@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './main.js';
 import { openConfiguredStore, STORE_OPTIONS } from './open-store.js';
+import { remoteGrants } from './remote-commands.js';
+import { remoteFrom, REMOTE_OPTIONS } from './remote.js';
 
-const USAGE = 'usage: portcullis grants list [--user NAME] [--client CLIENT_ID] [--all] [--json] [--config FILE] [--data-dir DIR] [--store URL]';
+const USAGE = 'usage: portcullis grants list [--user NAME] [--client CLIENT_ID] [--all] [--json] [--remote URL [--token-file FILE]] [--config FILE] [--data-dir DIR] [--store URL]';
 const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 19) + 'Z');
 
 /** `portcullis grants list`: live grants (every grant with --all), newest first, with their last use. */
@@ -13,12 +15,14 @@ export async function grantsCommand(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: { user: { type: 'string' }, client: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, ...STORE_OPTIONS },
+      options: { user: { type: 'string' }, client: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, ...STORE_OPTIONS, ...REMOTE_OPTIONS },
       allowPositionals: false,
     }));
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${USAGE}`);
   }
+  const remote = remoteFrom(values);
+  if (remote) return remoteGrants(remote, values);
   const { store } = await openConfiguredStore(values);
   try {
     let user_id: string | undefined;

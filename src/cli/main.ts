@@ -22,6 +22,10 @@ Usage:
   portcullis clients pending|list     clients awaiting approval (trust.mode: review) / every decision
   portcullis clients approve|deny CLIENT_ID [--by NAME] [--config FILE] [--data-dir DIR]
                                       decide on a client's current document version
+  portcullis users|grants|revoke|clients … --remote URL [--token-file FILE]
+                                      drive a remote Portcullis through its admin API (token with
+                                      scope portcullis:admin from PORTCULLIS_ADMIN_TOKEN or the file)
+  portcullis migrate [--store URL]    apply store migrations (also run at every start); print the schema version
   portcullis help
 
 Configuration precedence: flag > PORTCULLIS_* env > config file > defaults.`;
@@ -47,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./clients.js')).clientsCommand(rest);
       case 'check':
         return await (await import('../checker/cli.js')).checkCommand(rest);
+      case 'migrate':
+        return await (await import('./migrate.js')).migrateCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -4,9 +4,11 @@ import { findToken } from '../as/token-lookup.js';
 import type { GrantRecord, Store } from '../store/types.js';
 import { UsageError } from './main.js';
 import { openConfiguredStore, STORE_OPTIONS } from './open-store.js';
+import { remoteRevoke } from './remote-commands.js';
+import { remoteFrom, REMOTE_OPTIONS } from './remote.js';
 
 export const ADMIN_REVOCATION_REASON = 'admin_cli';
-const USAGE = 'usage: portcullis revoke --grant ID | --user NAME | --client CLIENT_ID | --token TOKEN|- [--config FILE] [--data-dir DIR] [--store URL]';
+const USAGE = 'usage: portcullis revoke --grant ID | --user NAME | --client CLIENT_ID | --token TOKEN|- [--remote URL [--token-file FILE]] [--config FILE] [--data-dir DIR] [--store URL]';
 
 /**
  * `portcullis revoke`: writes revoked_at on grants in the store (and deletes their refresh tokens). A running
@@ -18,7 +20,7 @@ export async function revokeCommand(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args,
-      options: { grant: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, token: { type: 'string' }, ...STORE_OPTIONS },
+      options: { grant: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, token: { type: 'string' }, ...STORE_OPTIONS, ...REMOTE_OPTIONS },
       allowPositionals: false,
     }));
   } catch (e) {
@@ -26,6 +28,11 @@ export async function revokeCommand(args: string[]): Promise<number> {
   }
   const targets = (['grant', 'user', 'client', 'token'] as const).filter((k) => values[k] !== undefined);
   if (targets.length !== 1) throw new UsageError(`give exactly one of --grant, --user, --client, --token\n${USAGE}`);
+  const remote = remoteFrom(values);
+  if (remote) {
+    if (values.token !== undefined) throw new UsageError('--token works locally only; with --remote give --grant, --user or --client');
+    return remoteRevoke(remote, { ...(values.grant !== undefined ? { grant: values.grant } : {}), ...(values.user !== undefined ? { user: values.user } : {}), ...(values.client !== undefined ? { client: values.client } : {}) });
+  }
   const token = values.token === '-' ? await readStdinLine() : values.token;
   if (values.token !== undefined && !token) throw new UsageError('--token needs a token (or - to read it from stdin)');
 

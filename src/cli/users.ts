@@ -1,37 +1,39 @@
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { Config } from '../config/schema.js';
-import { hashPassword } from '../as/passwords.js';
-import { ScopeModel } from '../rs/scopes.js';
-import { StoreConflictError, type Store, type UserRecord } from '../store/types.js';
+import { createUser, MIN_PASSWORD, setUserDisabled, setUserRoles, unknownRoles, USERNAME } from '../admin/users.js';
+import type { Store, UserRecord } from '../store/types.js';
 import { UsageError } from './main.js';
 import { openConfiguredStore, STORE_OPTIONS } from './open-store.js';
+import { remoteUsers } from './remote-commands.js';
+import { remoteFrom, REMOTE_OPTIONS } from './remote.js';
 
-const USAGE = 'usage: portcullis users add NAME [--role ROLE]... | roles NAME [--role ROLE]... | disable NAME | enable NAME | list';
+const USAGE = 'usage: portcullis users add NAME [--role ROLE]... | roles NAME [--role ROLE]... | disable NAME | enable NAME | list  [--remote URL [--token-file FILE]]';
 
 export async function usersCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (!sub || !['add', 'roles', 'disable', 'enable', 'list'].includes(sub)) throw new UsageError(USAGE);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { role: { type: 'string', multiple: true }, ...STORE_OPTIONS }, allowPositionals: true });
+    parsed = parseArgs({ args: rest, options: { role: { type: 'string', multiple: true }, ...STORE_OPTIONS, ...REMOTE_OPTIONS }, allowPositionals: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const name = parsed.positionals[0];
   if (sub === 'list' ? parsed.positionals.length > 0 : !name || parsed.positionals.length > 1) throw new UsageError(USAGE);
-  if (name !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new UsageError('NAME may use letters, digits and . _ @ - (1–64 characters)');
+  if (name !== undefined && !USERNAME.test(name)) throw new UsageError('NAME may use letters, digits and . _ @ - (1–64 characters)');
   const roles = parsed.values.role ?? [];
+  const remote = remoteFrom(parsed.values);
   const password = sub === 'add' ? await readPassword() : '';
-  if (sub === 'add' && password.length < 8) {
+  if (sub === 'add' && password.length < MIN_PASSWORD) {
     console.error('portcullis: the password must have at least 8 characters');
     return 1;
   }
+  if (remote) return remoteUsers(remote, sub, name, roles, password);
   const { config, store } = await openConfiguredStore(parsed.values);
   try {
     if (sub !== 'add' && sub !== 'list' && config.roles) {
-      const unknown = roles.filter((r) => !Object.hasOwn(config.roles!, r));
+      const unknown = unknownRoles(config, roles);
       if (unknown.length) throw new UsageError(`unknown role(s): ${unknown.join(', ')} (configured: ${Object.keys(config.roles).join(', ')})`);
     }
     switch (sub) {
@@ -56,46 +58,22 @@ export async function usersCommand(args: string[]): Promise<number> {
 }
 
 async function add(store: Store, name: string, password: string, roles: string[]): Promise<number> {
-  try {
-    await store.createUser({ id: randomUUID(), username: name, password_hash: await hashPassword(password), roles, disabled: false, created_at: Date.now() });
-  } catch (e) {
-    if (e instanceof StoreConflictError) {
-      console.error(`portcullis: user "${name}" already exists`);
-      return 1;
-    }
-    throw e;
+  if ((await createUser(store, { username: name, password, roles }, Date.now())) === 'exists') {
+    console.error(`portcullis: user "${name}" already exists`);
+    return 1;
   }
   console.log(`added user ${name}${roles.length ? ` with roles ${roles.join(', ')}` : ''}`);
   return 0;
 }
 
-/**
- * Issue 3: taking a role away narrows the grants already issued at once — every live grant of the user holding
- * a scope the new roles no longer permit is revoked (the gateway refuses its tokens within ~1 s); the client
- * re-authorizes for what is still allowed.
- */
 async function setRoles(store: Store, config: Config, user: UserRecord, roles: string[]): Promise<number> {
-  await store.updateUserRoles(user.id, roles);
-  let revoked = 0;
-  if (config.roles) {
-    const implies: Record<string, string[]> = {};
-    for (const r of config.resources) for (const [k, v] of Object.entries(r.scope_implies)) implies[k] = [...(implies[k] ?? []), ...v];
-    const permitted = new ScopeModel(implies).expand(roles.flatMap((r) => config.roles![r] ?? []));
-    const now = Date.now();
-    for (const g of await store.listGrants({ user_id: user.id })) {
-      if (g.revoked_at !== null || g.scope.every((s) => s === 'offline_access' || permitted.has(s))) continue;
-      await store.revokeGrant(g.id, now, 'role removed');
-      revoked++;
-    }
-  }
-  console.log(`${user.username}: roles ${roles.join(', ') || '(none)'}; ${revoked} grant(s) revoked`);
+  const revoked = await setUserRoles(store, config, user, roles, Date.now());
+  console.log(`${user.username}: roles ${roles.join(', ') || '(none)'}; ${revoked.length} grant(s) revoked`);
   return 0;
 }
 
-/** Disabling a user revokes every grant they hold at once; enabling does not bring grants back. */
 async function setDisabled(store: Store, user: UserRecord, disabled: boolean): Promise<number> {
-  await store.setUserDisabled(user.id, disabled);
-  const ids = disabled ? await store.revokeGrantsForUser(user.id, Date.now(), 'user disabled') : [];
+  const ids = await setUserDisabled(store, user, disabled, Date.now());
   console.log(`${user.username}: ${disabled ? 'disabled' : 'enabled'}${disabled ? `; ${ids.length} grant(s) revoked` : ''}`);
   return 0;
 }

@@ -10,7 +10,7 @@ const staticClient = z
   .object({
     client_id: z.string().min(1).describe('Client identifier (must not start with https://, those are CIMD URLs)'),
     client_name: z.string().optional().describe('Name shown on the consent page'),
-    redirect_uris: z.array(z.string().url()).min(1).describe('Registered redirect URIs (exact match; loopback any port)'),
+    redirect_uris: z.array(z.string().url()).default([]).describe('Registered redirect URIs (exact match; loopback any port); required with authorization_code'),
     token_endpoint_auth_method: z
       .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
       .default('none')
@@ -22,8 +22,8 @@ const staticClient = z
     grant_types: z
       .array(z.string())
       .default(['authorization_code', 'refresh_token'])
-      .describe('Grants the client may use'),
-    scopes: z.array(z.string()).optional().describe('Scopes this client may ever hold (default: any the resource offers)'),
+      .describe('Grants the client may use (client_credentials: confidential clients only, e.g. for the admin API)'),
+    scopes: z.array(z.string()).optional().describe('Scopes this client may ever hold (default: any the resource offers); portcullis:admin only when listed'),
     introspection: z
       .boolean()
       .optional()

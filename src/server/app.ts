@@ -13,6 +13,8 @@ import { tokenEndpoint } from '../as/endpoints/token/index.js';
 import { errorPage } from '../as/pages/error.js';
 import { prmHandler } from '../rs/metadata.js';
 import { applyAsCors, asPreflight } from './cors.js';
+import { ADMIN_API_PATH, createAdminApi } from '../admin/api/index.js';
+import { AuditLog } from '../audit/index.js';
 
 export interface Gateway {
   handle(req: Request, conn?: unknown): Promise<Response>;
@@ -58,6 +60,11 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
   app.post(`${base}/account/login`, (c) => accountEndpoint(ctx, c.req.raw, 'login'));
   app.post(`${base}/account/revoke`, (c) => accountEndpoint(ctx, c.req.raw, 'revoke'));
   app.post(`${base}/account/logout`, (c) => accountEndpoint(ctx, c.req.raw, 'logout'));
+
+  // issue 3 item 7: the admin JSON API (no CORS: browsers use it same-origin, with the session and X-CSRF-Token)
+  const audit = ctx.audit;
+  const adminApi = createAdminApi(ctx, audit instanceof AuditLog ? { verifyAudit: () => audit.verify() } : {});
+  app.all(`${base}${ADMIN_API_PATH}/*`, (c) => adminApi(c.req.raw));
 
   for (const r of settings.resources) {
     const gw = gateways.get(r.id);

@@ -4,7 +4,8 @@ import type { Store } from './types.js';
 
 /**
  * Opens the store named by the `store` option: `sqlite:<file>` (relative to the working directory;
- * `sqlite::memory:` for a private in-memory store) or, later, `postgres://…`. Misuse fails at start-up
+ * `sqlite::memory:` for a private in-memory store) or `postgres://…` / `postgresql://…` (many instances on one
+ * database; a schema other than `public` with `?options=-c search_path=NAME`). Misuse fails at start-up
  * naming the option (ARCHITECTURE "Two error channels").
  */
 export async function openStore(url: string): Promise<Store> {
@@ -14,7 +15,9 @@ export async function openStore(url: string): Promise<Store> {
     return openSqliteStore(file);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new ConfigError('store', 'the PostgreSQL store is not available yet; use sqlite:<file>');
+    // loaded only when asked for, so the embedded default never loads the pg driver
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return openPostgresStore(url);
   }
   throw new ConfigError('store', `unsupported store URL (expected sqlite:<file> or postgres://…)`);
 }

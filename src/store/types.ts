@@ -247,6 +247,8 @@ export interface Store {
   putConsent(c: ConsentRecord): Promise<void>; // upsert on (user_id, client_id, resource)
 
   // grants and codes
+  /** writes a grant without a code (client_credentials); StoreConflictError on a duplicate id */
+  createGrant(grant: GrantRecord): Promise<void>;
   /** writes the grant (if new) and the code in one transaction */
   createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | null>;

@@ -88,7 +88,8 @@ describe('Issue "Bad input": /authorize, every parameter × every malformation (
     response_type: { wrong: 'token', expect: { missing: redirect('invalid_request'), duplicated: redirect('invalid_request'), empty: redirect('invalid_request'), oversized: redirect('invalid_request'), 'wrong type': redirect('unsupported_response_type') } },
     code_challenge: { wrong: 'short!', expect: { missing: redirect('invalid_request'), duplicated: redirect('invalid_request'), empty: redirect('invalid_request'), oversized: redirect('invalid_request'), 'wrong type': redirect('invalid_request') } },
     code_challenge_method: { wrong: 'plain', expect: { missing: redirect('invalid_request'), duplicated: redirect('invalid_request'), empty: redirect('invalid_request'), oversized: redirect('invalid_request'), 'wrong type': redirect('invalid_request') } },
-    state: { wrong: '\u0000', expect: { missing: 'ok', duplicated: redirect('invalid_request'), empty: 'ok', oversized: redirect('invalid_request'), 'wrong type': 'ok' } },
+    // RFC 6749 Appendix A.5: state is VSCHAR; a control character is refused (it could not be stored in PostgreSQL)
+    state: { wrong: '\u0000', expect: { missing: 'ok', duplicated: redirect('invalid_request'), empty: 'ok', oversized: redirect('invalid_request'), 'wrong type': redirect('invalid_request') } },
     scope: { wrong: 'a"b', expect: { missing: 'ok', duplicated: redirect('invalid_request'), empty: 'ok', oversized: redirect('invalid_request'), 'wrong type': redirect('invalid_scope') } },
     resource: { wrong: 'not-a-uri', expect: { missing: 'ok', duplicated: redirect('invalid_target'), empty: 'ok', oversized: redirect('invalid_request'), 'wrong type': redirect('invalid_target') } },
   };

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/time.js';
 import type { Resolver } from '../../net/types.js';
 import type { Store } from '../../store/types.js';
 import { refuseBeforeFetch, trustSettings } from '../trust/policy.js';
-import { SUPPORTED_GRANT_TYPES } from '../context.js';
+import { CLIENT_METADATA_GRANT_TYPES, STATIC_ONLY_GRANT_TYPES, SUPPORTED_GRANT_TYPES } from '../context.js';
 import { CimdResolver, cimdSettings, type CimdFetchEvent, type FetchFunction } from './cimd.js';
 import { DcrClientResolver } from './dcr.js';
 import { StaticClientResolver } from './static.js';
@@ -74,12 +74,14 @@ export function createClientResolver(config: Config, opts: ClientResolverOptions
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
+  // client_credentials is for pre-registered confidential clients only (OAuth 2.1 §4.2; issue 3 admin API)
+  const metadataGrantTypes = opts.supportedGrantTypes ? supportedGrantTypes.filter((g) => !STATIC_ONLY_GRANT_TYPES.includes(g)) : CLIENT_METADATA_GRANT_TYPES;
   const settings = cimdSettings(config);
   const cimd = settings.enabled
     ? new CimdResolver({
         cimd: settings,
         dev: opts.dev,
-        supportedGrantTypes,
+        supportedGrantTypes: metadataGrantTypes,
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.log ? { log: opts.log } : {}),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -89,7 +91,7 @@ export function createClientResolver(config: Config, opts: ClientResolverOptions
     : null;
   const trust = trustSettings(config);
   // issue 3: registration off means registered clients stop working too
-  const dcr = opts.store && config.registration?.enabled ? new DcrClientResolver(opts.store, supportedGrantTypes, opts.clock) : null;
+  const dcr = opts.store && config.registration?.enabled ? new DcrClientResolver(opts.store, metadataGrantTypes, opts.clock) : null;
   return new CompositeClientResolver(staticClients, cimd, { dcr, refuseBeforeFetch: (id) => refuseBeforeFetch(trust, id) });
 }
 

@@ -75,6 +75,9 @@ function buildClient(c: StaticClientConfig, at: string, opts: StaticClientOption
     const priv = PRIVATE_JWK_MEMBERS.find((m) => m in k);
     if (priv) throw new ConfigError(`${at}.jwks.keys[${j}]`, `contains the private member "${priv}"; give the public key only`);
   });
+  // OAuth 2.1 §4.2: client_credentials needs a confidential client; authorization_code needs a redirect URI
+  if (c.grant_types.includes('client_credentials') && method === 'none') throw new ConfigError(`${at}.grant_types`, 'client_credentials needs a confidential client (client_secret_basic, client_secret_post or private_key_jwt)');
+  if (c.grant_types.includes('authorization_code') && c.redirect_uris.length === 0) throw new ConfigError(`${at}.redirect_uris`, 'authorization_code needs at least one redirect URI');
   const unsupported = opts.supportedGrantTypes ? c.grant_types.filter((g) => !opts.supportedGrantTypes!.includes(g)) : [];
   if (unsupported.length > 0) throw new ConfigError(`${at}.grant_types`, `not supported: ${unsupported.join(', ')}`);
   const client_name = c.client_name ?? null;

@@ -205,6 +205,11 @@ export class SqliteStore implements Store {
 
   // grants and codes
 
+  async createGrant(grant: GrantRecord): Promise<void> {
+    const r = this.q.insertGrantIfNew.run(grantRow(grant));
+    if (r.changes === 0) throw new StoreConflictError('grant already exists');
+  }
+
   async createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
     conflictAs('authorization code already exists', () => this.tx.createGrantWithCode.immediate(grant, code));
   }

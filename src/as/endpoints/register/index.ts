@@ -4,7 +4,7 @@ import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js'
 import { configSchema, type Config, type RegistrationConfig } from '../../../config/schema.js';
 import type { Settings } from '../../../config/resolve.js';
 import { DCR_CLIENT_ID_PREFIX } from '../../clients/dcr.js';
-import { SUPPORTED_GRANT_TYPES, type AsContext } from '../../context.js';
+import { CLIENT_METADATA_GRANT_TYPES, type AsContext } from '../../context.js';
 import { hostVerdict, trustSettings } from '../../trust/policy.js';
 import { FixedWindowLimiter } from './rate-limit.js';
 import { validateRegistration } from './validate.js';
@@ -74,7 +74,7 @@ export function createRegisterEndpoint(ctx: AsContext, env: NodeJS.ProcessEnv = 
       } catch {
         throw new OAuthError('invalid_client_metadata', 'the request body is not valid JSON');
       }
-      const metadata = validateRegistration(json, { allowedRedirectHosts: reg.allowed_redirect_hosts, supportedGrantTypes: SUPPORTED_GRANT_TYPES, dev: ctx.settings.dev });
+      const metadata = validateRegistration(json, { allowedRedirectHosts: reg.allowed_redirect_hosts, supportedGrantTypes: CLIENT_METADATA_GRANT_TYPES, dev: ctx.settings.dev });
       // issue 3: registered clients are judged by their redirect URI hosts; refuse now what could never be used
       const hosts = [...new Set(metadata.redirect_uris.map((u) => new URL(u).hostname))];
       const hv = hostVerdict(trust, hosts);

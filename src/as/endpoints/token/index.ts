@@ -4,6 +4,7 @@ import type { AsContext } from '../../context.js';
 import { trustPolicy } from '../../trust/policy.js';
 import { authorizationCodeGrant } from '../../grants/authorization_code.js';
 import { refreshTokenGrant } from '../../grants/refresh_token.js';
+import { clientCredentialsGrant } from '../../grants/client_credentials.js';
 import { Params } from '../../params.js';
 import type { TokenResponseBody } from '../../tokens.js';
 import { readFormBody } from '../form.js';
@@ -14,6 +15,7 @@ type Grant = (ctx: AsContext, params: Params, auth: AuthenticatedClient) => Prom
 const GRANTS: Record<string, Grant> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 };
 
 /** OAuth 2.1 §3.2: POST application/x-www-form-urlencoded; answers carry Cache-Control: no-store. */

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Settings } from '../../config/resolve.js';
+import { OAuthError } from '../../core/errors.js';
+import { normalizeSchemeAndHost } from '../../core/urls.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { AsContext } from '../context.js';
+import { checkResource } from '../endpoints/authorize/check-resource.js';
+import { parseScope, type Params } from '../params.js';
+import { signAccessToken, type TokenResponseBody } from '../tokens.js';
+
+/** the scope the admin API requires (issue 3 item 7) */
+export const ADMIN_SCOPE = 'portcullis:admin';
+/** the admin API's own resource identifier: the audience of its tokens */
+export const adminResource = (settings: Settings): string => `${settings.issuer}/admin`;
+
+/**
+ * OAuth 2.1 §4.2 client credentials: a confidential, pre-registered client acting on its own behalf. The token
+ * is an RFC 9068 JWT with sub = client_id, bound to one resource (RFC 8707, as at /authorize; the admin API's
+ * `${issuer}/admin` is a target of this grant only), backed by a grant row so it can be revoked; no refresh
+ * token (OAuth 2.1 §4.2.3: "A refresh token SHOULD NOT be included").
+ */
+export async function clientCredentialsGrant(ctx: AsContext, params: Params, auth: AuthenticatedClient): Promise<TokenResponseBody> {
+  const { client } = auth;
+  // OAuth 2.1 §4.2: only confidential clients; here only static ones (never CIMD or registered clients)
+  if (auth.method === 'none' || client.kind !== 'static') throw new OAuthError('unauthorized_client', 'client_credentials needs a confidential pre-registered client');
+  const resources = params.many('resource', { max: 2048 });
+  const requested = parseScope(params.one('scope', { max: 1024 }));
+  if (resources.length > 1) throw new OAuthError('invalid_target', 'request exactly one resource');
+
+  const admin = adminResource(ctx.settings);
+  const isAdmin = resources[0] !== undefined && normalizeSchemeAndHost(resources[0]) === admin;
+  const resource = isAdmin ? admin : checkResource(ctx.settings, resources).id;
+  const offered = isAdmin ? [ADMIN_SCOPE] : (ctx.settings.resources.find((r) => r.id === resource)?.scopes ?? []);
+  // the client's `scopes` config limits what it may hold; the admin scope must be listed there explicitly
+  const allowed = offered.filter((s) => (client.allowed_scopes ? client.allowed_scopes.includes(s) : s !== ADMIN_SCOPE));
+  // RFC 6749 §5.2 invalid_scope: unknown, or beyond what this client may hold (no user, so no offline_access)
+  const refused = (requested ?? []).filter((s) => !allowed.includes(s));
+  if (refused.length > 0) throw new OAuthError('invalid_scope', `scope not available to this client: ${refused.join(' ')}`);
+  const scope = requested ?? allowed;
+  if (scope.length === 0) throw new OAuthError('invalid_scope', 'no scope of this resource is available to this client');
+
+  const now = ctx.clock();
+  const grant_id = randomUUID();
+  await ctx.store.createGrant({ id: grant_id, user_id: client.client_id, client_id: client.client_id, resource, scope, created_at: now, revoked_at: null, revoked_reason: null });
+  const at = await signAccessToken(ctx, { grant_id, user_id: client.client_id, client_id: client.client_id, resource, scope });
+  ctx.log.info({ event: 'token_issued', grant: 'client_credentials', client_id: client.client_id, grant_id, resource }, 'tokens issued');
+  await ctx.audit.record(
+    'token.issued',
+    { grant_type: 'client_credentials', grant_id, jti: at.jti, scope, audience: resource, expires_at: at.exp, refresh_token_issued: false },
+    { client_id: client.client_id },
+  );
+  return { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: scope.join(' ') };
+}
