@@ -98,6 +98,15 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'as.dcr.initial-access-token', level: 'decision', source: 'RFC 7591 §3; RFC 6750 §3', text: 'optional initial access token, compared in constant time' },
   { id: 'as.dcr.expiry', level: 'decision', source: 'issue 3; peers.md "Stale client registrations"', text: 'registrations expire after client_ttl_days: unusable at /authorize and /token' },
   { id: 'as.dcr.trust', level: 'decision', source: 'issue 3', text: 'registered clients are subject to the trust policy by redirect URI host' },
+  // Rate limits (issue 6 item 4)
+  { id: 'ops.ratelimit.token', level: 'decision', source: 'issue 6 item 4; RFC 6585 §4', text: '/token per client IP and per authenticated client: 429 temporarily_unavailable, Retry-After, no-store, store unchanged' },
+  { id: 'ops.ratelimit.authorize', level: 'decision', source: 'issue 6 item 4; OAuth 2.1 §4.1.2.1', text: '/authorize per client IP: a 429 page with Retry-After, never a redirect (the client is not validated yet)' },
+  { id: 'ops.ratelimit.login', level: 'decision', source: 'issue 6 item 4', text: 'sign-in posts per client IP, failures per username: a 429 page with Retry-After' },
+  { id: 'ops.ratelimit.register', level: 'decision', source: 'issue 6 item 4; issue 3', text: 'registration per client IP under rate_limits.register (the issue 3 option kept as an alias)' },
+  { id: 'ops.ratelimit.trusted-proxy', level: 'decision', source: 'issue 6 item 4', text: 'X-Forwarded-For believed only from trusted_proxies: the right-most untrusted hop; IPv6 bucketed by /64' },
+  { id: 'ops.ratelimit.memory', level: 'decision', source: 'issue 6 item 4', text: 'in process by default: fixed windows, bounded number of keys' },
+  { id: 'ops.ratelimit.redis', level: 'decision', source: 'issue 6 item 4; ARCHITECTURE Deployment', text: 'with Redis, N instances share one bucket (one atomic script per request)' },
+  { id: 'ops.ratelimit.redis-failure', level: 'decision', source: 'issue 6 item 4', text: 'a Redis failure is logged and each instance enforces the limits alone (neither fail-open nor fail-closed)' },
   // Client ID Metadata Documents and safe fetch (spec-checklist §3)
   { id: 'cimd.url-grammar', level: 'MUST', source: 'CIMD §3', text: 'https URL with a path, no dot segments, fragment or credentials' },
   { id: 'cimd.client-id-exact', level: 'MUST', source: 'CIMD §4.1; MCP [REG]', text: 'client_id equals the document URL exactly' },
@@ -120,4 +129,13 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'e2e.browser', level: 'decision', source: 'issue "How it is shown"', text: 'login and consent in headless Chromium' },
   { id: 'e2e.cimd-fixtures', level: 'decision', source: 'issue "How it is shown"', text: 'every real client document completes the flow or is refused specifically' },
   { id: 'e2e.step-up', level: 'decision', source: 'issue 3 "How it is shown"', text: 'with the official SDK client: a read-only user sees only read tools, the write tool yields the step-up challenge, after the role is granted and the client re-authorizes the call succeeds, after `portcullis revoke` the next call is refused' },
+  // Operations (issue 6 item 5)
+  { id: 'ops.health', level: 'decision', source: 'issue 6 "Operations"', text: '/healthz while the process runs; /readyz 200 only when the store answers and a signing key is active, else 503 naming the check; 503 first during shutdown' },
+  { id: 'ops.metrics', level: 'decision', source: 'issue 6 "Operations"', text: 'Prometheus metrics per runtime registry: requests by route template, tokens by grant, denials by reason, CIMD fetches, upstream latency; served only to allow_from peers' },
+  { id: 'ops.logs.no-secrets', level: 'MUST', source: 'issue 6 "Operations"; MCP [SEC] (do not log credentials)', text: 'JSON logs with request ids; no access or refresh token, code, password or client secret in them' },
+  { id: 'ops.shutdown.drain', level: 'decision', source: 'issue 6 "Operations"', text: 'SIGTERM/SIGINT: not ready, stop accepting, drain in-flight requests and SSE streams up to shutdown_grace_s, then close, flush the audit log, close the store' },
+  // Multi-instance and crash safety (issue 6 items 3 and 6)
+  { id: 'ops.multi.two-instances', level: 'decision', source: 'issue 6 item 3; ARCHITECTURE Deployment, Revocation', text: 'two instances on one PostgreSQL: a code redeems once across both, concurrent refreshes rotate once, reuse after the grace revokes, a revocation reaches the other instance within 1 s' },
+  { id: 'ops.keys.rotate', level: 'decision', source: 'issue 6 item 3; ARCHITECTURE Keys and the master secret', text: '`keys rotate` publishes the new key on every instance before it signs and retires the old key after the longest-lived token it signed' },
+  { id: 'ops.crash.sigkill', level: 'decision', source: 'issue 6 item 6', text: 'SIGKILL under load, restart: every grant whose tokens were received still works, no code or refresh token is accepted twice' },
 ];

@@ -6,6 +6,8 @@ import type { ClientResolver } from './clients/types.js';
 import type { KeyRing } from './keys.js';
 import type { JwksFetcher } from './client-auth.js';
 import type { AuditLog } from '../audit/index.js';
+import type { RateLimits } from './rate-limits/index.js';
+import type { Metrics } from '../server/ops/metrics.js';
 
 /** Everything an AS endpoint needs, passed in (no globals): store, keys, clients, clock, log. */
 export interface AsContext {
@@ -21,6 +23,10 @@ export interface AsContext {
   audit: Pick<AuditLog, 'record' | 'recordBatched'>;
   /** called after a grant is revoked so the gateway's revoked-grant set is updated at once */
   onGrantRevoked(grantId: string): void;
+  /** issue 6: rate limits (the runtime's, possibly Redis-backed); absent: per-context in-memory ones (rateLimitsOf) */
+  rateLimits?: RateLimits;
+  /** issue 6: Prometheus counters (tokens issued by grant, denials by reason); absent in embedded uses and tests */
+  metrics?: Pick<Metrics, 'tokenIssued' | 'denied'>;
 }
 
 /** grant types this AS implements (a client's declared grant_types are intersected with these) */

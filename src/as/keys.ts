@@ -9,14 +9,28 @@ export interface ActiveKey {
   privateKey: CryptoKey;
 }
 
+interface LoadedKey {
+  record: SigningKeyRecord;
+  jwk: JWK;
+  publicKey: CryptoKey;
+  privateKey: CryptoKey;
+}
+
+/** a kid we do not know triggers a reload at most this often (a token signed by a key another instance just made) */
+const MISS_RELOAD_MIN_MS = 1000;
+
 /**
- * Signing keys live in the store, their private halves sealed with the master secret.
- * A key is published in JWKS from creation and used for signing once active (ARCHITECTURE.md "Keys").
+ * Signing keys live in the store, their private halves sealed with the master secret (ARCHITECTURE.md "Keys").
+ * A key is published in JWKS from creation, signs from `activates_at`, and leaves JWKS (and verification) at
+ * `retired_at`. Every instance reloads the set periodically (`start`) and on an unknown kid, so a key that
+ * `portcullis keys rotate` wrote anywhere is published everywhere before it first signs (issue 6 item 3).
+ * Which key signs is decided at each call from the clock, so every instance switches at `activates_at`.
  */
 export class KeyRing {
-  private active: ActiveKey | null = null;
-  private publicJwks: { keys: JWK[] } = { keys: [] };
-  private publicByKid = new Map<string, CryptoKey>();
+  private keys: LoadedKey[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private lastMissReload = 0;
+  private reloading: Promise<void> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -28,54 +42,138 @@ export class KeyRing {
   async init(): Promise<void> {
     let records = await this.store.listSigningKeys();
     if (records.length === 0) {
-      await this.store.putSigningKey(await this.generate(this.clock()));
+      await this.store.putSigningKey(await generateSigningKey(this.secret, this.clock()));
       records = await this.store.listSigningKeys();
     }
     await this.load(records);
   }
 
-  private async generate(now: number): Promise<SigningKeyRecord> {
-    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const pub = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(pub);
-    const priv = await exportJWK(privateKey);
-    return {
-      kid,
-      alg: 'ES256',
-      public_jwk: JSON.stringify({ ...pub, kid, alg: 'ES256', use: 'sig' }),
-      private_jwk_enc: seal(this.secret, `signing-key:${kid}`, JSON.stringify(priv)),
-      created_at: now,
-      activates_at: now,
-      retired_at: null,
-    };
+  /** Reload from the store every `intervalMs` (issue 6: multi-instance key rotation). */
+  start(intervalMs: number): void {
+    this.stop();
+    this.timer = setInterval(() => void this.reload().catch(() => undefined), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Re-read the keys from the store (concurrent calls share one read). */
+  reload(): Promise<void> {
+    this.reloading ??= (async () => {
+      try {
+        await this.load(await this.store.listSigningKeys());
+      } finally {
+        this.reloading = null;
+      }
+    })();
+    return this.reloading;
   }
 
   private async load(records: SigningKeyRecord[]): Promise<void> {
     const now = this.clock();
-    const live = records.filter((r) => r.retired_at === null || r.retired_at > now);
-    this.publicJwks = { keys: live.map((r) => JSON.parse(r.public_jwk) as JWK) };
-    this.publicByKid = new Map();
-    for (const r of live) {
-      this.publicByKid.set(r.kid, (await importJWK(JSON.parse(r.public_jwk) as JWK, r.alg)) as CryptoKey);
+    const known = new Map(this.keys.map((k) => [k.record.kid, k]));
+    const next: LoadedKey[] = [];
+    for (const r of records) {
+      if (r.retired_at !== null && r.retired_at <= now) continue;
+      const had = known.get(r.kid);
+      if (had && had.record.private_jwk_enc === r.private_jwk_enc) {
+        next.push({ ...had, record: r });
+        continue;
+      }
+      const jwk = JSON.parse(r.public_jwk) as JWK;
+      const priv = JSON.parse(open(this.secret, `signing-key:${r.kid}`, r.private_jwk_enc)) as JWK;
+      next.push({ record: r, jwk, publicKey: (await importJWK(jwk, r.alg)) as CryptoKey, privateKey: (await importJWK(priv, 'ES256')) as CryptoKey });
     }
-    const signing = live
-      .filter((r) => r.activates_at <= now)
-      .sort((a, b) => b.activates_at - a.activates_at)[0];
-    if (!signing) throw new Error('no active signing key');
-    const priv = JSON.parse(open(this.secret, `signing-key:${signing.kid}`, signing.private_jwk_enc)) as JWK;
-    this.active = { kid: signing.kid, alg: 'ES256', privateKey: (await importJWK(priv, 'ES256')) as CryptoKey };
+    if (!next.some((k) => k.record.activates_at <= now)) throw new Error('no active signing key');
+    this.keys = next;
   }
 
+  private live(now = this.clock()): LoadedKey[] {
+    return this.keys.filter((k) => k.record.retired_at === null || k.record.retired_at > now);
+  }
+
+  /** The newest key active now (the switch happens at `activates_at`, on every instance alike). */
   signingKey(): ActiveKey {
-    if (!this.active) throw new Error('KeyRing not initialised');
-    return this.active;
+    const now = this.clock();
+    const signing = this.live(now)
+      .filter((k) => k.record.activates_at <= now)
+      .sort((a, b) => b.record.activates_at - a.record.activates_at || b.record.created_at - a.record.created_at)[0];
+    if (!signing) throw new Error(this.keys.length === 0 ? 'KeyRing not initialised' : 'no active signing key');
+    return { kid: signing.record.kid, alg: 'ES256', privateKey: signing.privateKey };
   }
 
+  /** Published keys: every key not yet retired, the ones still waiting to sign included. */
   jwks(): { keys: JWK[] } {
-    return this.publicJwks;
+    return { keys: this.live().map((k) => k.jwk) };
   }
 
+  /** A published key by kid; an unknown kid starts a (rate-limited) reload in the background. */
   publicKey(kid: string | undefined): CryptoKey | undefined {
-    return kid ? this.publicByKid.get(kid) : undefined;
+    if (!kid) return undefined;
+    const found = this.live().find((k) => k.record.kid === kid)?.publicKey;
+    if (!found) void this.reloadOnMiss().catch(() => undefined);
+    return found;
   }
+
+  /** As publicKey, but an unknown kid waits for the (rate-limited) reload and looks again. */
+  async resolvePublicKey(kid: string | undefined): Promise<CryptoKey | undefined> {
+    if (!kid) return undefined;
+    const found = this.live().find((k) => k.record.kid === kid)?.publicKey;
+    if (found) return found;
+    await this.reloadOnMiss().catch(() => undefined);
+    return this.live().find((k) => k.record.kid === kid)?.publicKey;
+  }
+
+  private reloadOnMiss(): Promise<void> {
+    if (this.reloading) return this.reloading;
+    const now = Date.now(); // wall time: the limit protects the store, whatever the injected clock does
+    if (now - this.lastMissReload < MISS_RELOAD_MIN_MS) return Promise.resolve();
+    this.lastMissReload = now;
+    return this.reload();
+  }
+}
+
+/** A fresh ES256 key, sealed with the master secret, active from `activatesAt` (default: at once). */
+export async function generateSigningKey(secret: Buffer, now: number, activatesAt = now): Promise<SigningKeyRecord> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const pub = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(pub);
+  const priv = await exportJWK(privateKey);
+  return {
+    kid,
+    alg: 'ES256',
+    public_jwk: JSON.stringify({ ...pub, kid, alg: 'ES256', use: 'sig' }),
+    private_jwk_enc: seal(secret, `signing-key:${kid}`, JSON.stringify(priv)),
+    created_at: now,
+    activates_at: activatesAt,
+    retired_at: null,
+  };
+}
+
+export interface RotateOptions {
+  /** how long the new key is published before it signs: at least one JWKS cache lifetime */
+  publishBeforeMs: number;
+  /** the longest a token signed by the old key stays valid: access-token lifetime + clock skew */
+  longestTokenMs: number;
+}
+
+/**
+ * `portcullis keys rotate` (issue 6 item 3): a new key published now and signing from now + publishBeforeMs;
+ * every key signing now is retired once the last token it can still sign (until the switch) has expired.
+ */
+export async function rotateSigningKeys(store: Store, secret: Buffer, now: number, o: RotateOptions): Promise<{ added: SigningKeyRecord; retired: SigningKeyRecord[] }> {
+  const all = await store.listSigningKeys();
+  const current = all.filter((k) => k.retired_at === null);
+  const pending = current.find((k) => k.activates_at > now);
+  if (pending) throw new Error(`key ${pending.kid} is already waiting to sign (from ${new Date(pending.activates_at).toISOString()}); rotate again after that`);
+  // nothing published that a verifier could be caching: the new key may sign at once
+  const live = all.some((k) => k.retired_at === null || k.retired_at > now);
+  const added = await generateSigningKey(secret, now, live ? now + o.publishBeforeMs : now);
+  await store.putSigningKey(added);
+  const retired = current.map((k) => ({ ...k, retired_at: added.activates_at + o.longestTokenMs }));
+  for (const k of retired) await store.putSigningKey(k);
+  return { added, retired };
 }

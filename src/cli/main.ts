@@ -25,6 +25,8 @@ Usage:
   portcullis users|grants|revoke|clients … --remote URL [--token-file FILE]
                                       drive a remote Portcullis through its admin API (token with
                                       scope portcullis:admin from PORTCULLIS_ADMIN_TOKEN or the file)
+  portcullis keys list|rotate [--json] [--config FILE] [--data-dir DIR] [--store URL]
+                                      signing keys; rotate publishes a new key keys.publish_before_s before it signs
   portcullis migrate [--store URL]    apply store migrations (also run at every start); print the schema version
   portcullis help
 
@@ -51,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./clients.js')).clientsCommand(rest);
       case 'check':
         return await (await import('../checker/cli.js')).checkCommand(rest);
+      case 'keys':
+        return await (await import('./keys.js')).keysCommand(rest);
       case 'migrate':
         return await (await import('./migrate.js')).migrateCommand(rest);
       case undefined:

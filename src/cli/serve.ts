@@ -44,8 +44,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  console.error('portcullis: shutting down…');
-  await runtime.close();
+  // issue 6: not ready, stop accepting, drain in-flight requests and streams for shutdown_grace_s; a second signal stops at once
+  console.error(`portcullis: shutting down (draining up to ${config.shutdown_grace_s} s; signal again to stop now)…`);
+  const now = () => void runtime.close();
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  await runtime.shutdown(config.shutdown_grace_s * 1000);
   await demo?.close();
   console.error('portcullis: stopped');
   return 0;

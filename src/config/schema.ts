@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimits } from './rate-limits-schema.js';
 
 /**
  * The one configuration schema. Each option carries its description and default; docs/configuration.md is
@@ -95,6 +96,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    keys: z
+      .object({
+        publish_before_s: z.coerce.number().int().min(0).default(120).describe('`portcullis keys rotate`: seconds a new signing key is published in JWKS before it signs (keep ≥ the JWKS max-age of 60 s plus reload_s)'),
+        reload_s: z.coerce.number().int().min(1).max(300).default(10).describe('How often every instance re-reads the signing keys from the store (new keys published, retired ones dropped)'),
+      })
+      .strict()
+      .prefault({}),
     cimd: z
       .object({
         enabled: z.boolean().default(true).describe('Accept Client ID Metadata Document URLs as client_id'),
@@ -111,6 +119,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true).describe('Serve Prometheus metrics (issue 6 "Operations")'),
+        path: z.string().regex(/^\/[^?#]*$/).default('/metrics').describe('Path of the metrics endpoint'),
+        allow_from: z
+          .array(z.string())
+          .default(['127.0.0.1/32', '::1/128'])
+          .describe('Peer addresses (CIDR, the TCP peer, never X-Forwarded-For) allowed to read metrics; others get 404'),
+      })
+      .strict()
+      .prefault({}),
+    shutdown_grace_s: z.coerce.number().int().min(0).max(3600).default(10).describe('On SIGTERM/SIGINT: seconds in-flight requests and streams get to finish before connections are closed'),
     consent: z
       .object({
         remember: z.boolean().default(true).describe('Remember consent per user, client, resource, scopes and document version'),
@@ -135,12 +155,13 @@ export const configSchema = z
         require_initial_access_token: z.boolean().default(false).describe('Registration needs `Authorization: Bearer <initial access token>` (RFC 7591 §3)'),
         initial_access_token_env: z.string().optional().describe('Name of the env variable holding the initial access token'),
         allowed_redirect_hosts: z.array(hostPattern).default([]).describe('When set, every redirect URI host must match one (`*.example.com` patterns; list 127.0.0.1/localhost for native apps)'),
-        rate_limit_per_ip_per_hour: z.coerce.number().int().min(1).default(10).describe('Registration requests per client IP per hour (in memory, per instance)'),
+        rate_limit_per_ip_per_hour: z.coerce.number().int().min(1).optional().describe('Deprecated: use rate_limits.register.per_ip. When set, registration requests per client IP per hour'),
         client_ttl_days: z.coerce.number().int().min(1).max(3650).default(90).describe('A registration (and its secret) expires after this many days'),
       })
       .strict()
       .prefault({})
       .describe('Dynamic Client Registration (RFC 7591) as a controlled exception; CIMD is the default way in'),
+    rate_limits: rateLimits,
   })
   .strict();
 
@@ -150,3 +171,4 @@ export type ResourceConfig = z.output<typeof resource>;
 export type StaticClientConfig = z.output<typeof staticClient>;
 export type TrustConfig = Config['trust'];
 export type RegistrationConfig = Config['registration'];
+export type RateLimitsConfig = Config['rate_limits'];

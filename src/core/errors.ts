@@ -21,10 +21,13 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  | 'rate_limited';
 
 interface ErrorRow {
   status: number;
+  /** the `error` value on the wire when it differs from the row's name */
+  wire?: string;
   /** RFC/section defining the code */
   source: string;
 }
@@ -48,6 +51,10 @@ export const ERROR_TABLE: Readonly<Record<OAuthErrorCode, ErrorRow>> = {
   invalid_client_metadata: { status: 400, source: 'RFC 7591 §3.2.2' },
   invalid_redirect_uri: { status: 400, source: 'RFC 7591 §3.2.2' },
   unsupported_token_type: { status: 400, source: 'RFC 7009 §2.2.1' },
+  // issue 6: RFC 6749 defines no code for "too many requests". The status is RFC 6585 §4's 429 with Retry-After
+  // (RFC 9110 §10.2.3); the code is the registered one that means "try again later" (temporarily_unavailable,
+  // RFC 6749 §4.1.2.1), not an invented one, so a client that ignores 429 still reads a code it knows.
+  rate_limited: { status: 429, wire: 'temporarily_unavailable', source: 'RFC 6585 §4; RFC 6749 §4.1.2.1' },
 };
 
 export class OAuthError extends Error {
@@ -69,6 +76,19 @@ export class OAuthError extends Error {
   }
 }
 
+/** A rate limit refused the request: 429 `temporarily_unavailable` with `Retry-After` (whole seconds, ≥ 1). */
+export class RateLimitedError extends OAuthError {
+  readonly retryAfterS: number;
+
+  constructor(retryAfterS: number, internal?: string) {
+    super('rate_limited', 'too many requests; try again later', internal);
+    this.retryAfterS = Math.max(1, Math.ceil(retryAfterS));
+  }
+}
+
+/** The `error` value sent for a table row. */
+export const wireCode = (code: OAuthErrorCode): string => ERROR_TABLE[code].wire ?? code;
+
 export const isOAuthError = (e: unknown): e is OAuthError => e instanceof OAuthError;
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -86,13 +106,14 @@ export interface ErrorResponseOptions {
 
 /** JSON error for token/registration/revocation endpoints (RFC 6749 §5.2). */
 export function oauthErrorResponse(err: OAuthError, opts: ErrorResponseOptions = {}): Response {
-  const body: Record<string, string> = { error: err.code };
+  const body: Record<string, string> = { error: wireCode(err.code) };
   if (err.description) body.error_description = safeDescription(err.description);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...NO_STORE,
     ...(opts.extraHeaders ?? {}),
   };
+  if (err instanceof RateLimitedError) headers['retry-after'] = String(err.retryAfterS);
   if (err.code === 'invalid_client' && opts.basicChallenge) headers['www-authenticate'] = 'Basic realm="portcullis"';
   // invalid_client without a Basic attempt is still 401 per OAuth 2.1 §3.2.4 ("MAY respond 401").
   return new Response(JSON.stringify(body), { status: err.status, headers });

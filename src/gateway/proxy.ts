@@ -25,6 +25,7 @@ import { HEADER_MISMATCH, headerMismatch } from './mcp-headers.js';
 import { checkMessages, namedEntry, policyFor } from './policy.js';
 import type { AuditLog } from '../audit/index.js';
 import { SessionBindings } from './sessions.js';
+import type { Metrics } from '../server/ops/metrics.js';
 
 /** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
 export interface GatewayLog {
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   sessions?: { maxEntries?: number; ttlMs?: number };
   /** audit sink for tool calls (batched; ARCHITECTURE "Audit"); an AuditLog fits */
   audit?: Pick<AuditLog, 'recordBatched'>;
+  /** issue 6: denials by reason (`gateway.*`, `policy.*`) and upstream latency; a runtime's Metrics fits */
+  metrics?: Pick<Metrics, 'denied' | 'upstream'>;
 }
 
 /**
@@ -70,6 +73,7 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 export function createGateway(opts: GatewayOptions): Gateway {
   const { settings, resource, verifier, log } = opts;
+  const denied = (reason: string): void => opts.metrics?.denied(reason);
   if (!resource.upstream) throw new ConfigError('resources[].upstream', `resource ${resource.id} has no upstream to proxy to`);
   const upstream = new URL(resource.upstream);
   upstream.hash = '';
@@ -104,9 +108,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
     // MCP "Token Requirements" / RFC 6750 §2.1: header only; query and form tokens are refused.
     const bearer = extractBearer(req);
-    if (bearer.kind === 'none') return rsErrorResponse({ kind: 'no_credentials', ...challengeBase });
+    if (bearer.kind === 'none') {
+      denied('gateway.no_credentials');
+      return rsErrorResponse({ kind: 'no_credentials', ...challengeBase });
+    }
     if (bearer.kind === 'invalid') {
       log.info({ ...ctx, reason: bearer.reason }, 'bearer request refused');
+      denied('gateway.invalid_request');
       return rsErrorResponse({ kind: 'invalid_request', resourceMetadataUrl: resource.metadataUrl, description: bearer.description });
     }
 
@@ -118,6 +126,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       if (!(e instanceof TokenRejected)) throw e;
       // the reason is logged, never sent (ARCHITECTURE "Two error channels")
       log.warn({ ...ctx, reason: e.reason, detail: e.detail }, 'access token rejected');
+      denied('gateway.invalid_token');
       return rsErrorResponse({ kind: 'invalid_token', ...challengeBase, description: 'The access token is invalid' });
     }
     const who = { ...ctx, sub: claims.sub, client_id: claims.client_id };
@@ -148,10 +157,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
         auditCalls(parsed.messages, claims, decision);
         if (!decision.allow && decision.forbidden) {
           log.info({ ...who, denied: decision.denied }, 'request refused: not permitted by policy');
+          denied('policy.forbidden');
           return jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: not permitted by the gateway policy', responseId(parsed));
         }
         if (!decision.allow) {
           log.info({ ...who, denied: decision.denied }, 'request refused: insufficient scope');
+          denied('policy.insufficient_scope');
           return rsErrorResponse({
             kind: 'insufficient_scope',
             scope: decision.requiredScopes,
@@ -178,6 +189,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   ): Promise<Response> {
     const target = upstreamTarget(upstream, new URL(req.url).search);
     let up: Dispatcher.ResponseData;
+    const started = performance.now();
+    const took = (): number => (performance.now() - started) / 1000;
     try {
       up = await undiciRequest(target, {
         method: req.method as Dispatcher.HttpMethod,
@@ -190,7 +203,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         dispatcher,
         signal: req.signal, // client gone → upstream request aborted
       });
+      opts.metrics?.upstream(resource.id, up.statusCode, took());
     } catch (e) {
+      opts.metrics?.upstream(resource.id, 'error', took());
       if (req.signal.aborted) return new Response(null, { status: 499 }); // nobody is listening
       log.warn({ ...ctx, err: errorSummary(e) }, 'upstream unreachable');
       return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: the MCP server is unavailable', responseId(parsed));
@@ -250,6 +265,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // MCP [HTTP] "Security Warning": validate Origin; an invalid one gets 403 (preflights included).
       if (origin !== null && !originAllowed(origin)) {
         log.warn({ ...ctx, origin }, 'origin refused');
+        denied('gateway.origin_refused');
         return withCors(jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: origin not allowed'), null);
       }
       try {

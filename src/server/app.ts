@@ -6,25 +6,31 @@ import { authorizationServerMetadata, metadataPaths } from '../as/endpoints/meta
 import { authorizeEndpoint } from '../as/endpoints/authorize/index.js';
 import { accountEndpoint } from '../as/endpoints/account/index.js';
 import { interactionEndpoint } from '../as/endpoints/interaction/index.js';
-import { createRegisterEndpoint, remoteAddress } from '../as/endpoints/register/index.js';
+import { createRegisterEndpoint } from '../as/endpoints/register/index.js';
 import { introspectEndpoint } from '../as/endpoints/introspect/index.js';
 import { revokeEndpoint } from '../as/endpoints/revoke/index.js';
 import { tokenEndpoint } from '../as/endpoints/token/index.js';
 import { errorPage } from '../as/pages/error.js';
 import { prmHandler } from '../rs/metadata.js';
 import { applyAsCors, asPreflight } from './cors.js';
+import { clientAddressOf, installRateLimits } from './rate-limit.js';
 import { ADMIN_API_PATH, createAdminApi } from '../admin/api/index.js';
 import { AuditLog } from '../audit/index.js';
+import { installOps, type OpsOptions } from './ops/index.js';
 
 export interface Gateway {
   handle(req: Request, conn?: unknown): Promise<Response>;
 }
 
 /** The HTTP edge: routes to framework-free endpoint functions that take and return web Request/Response. */
-export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono {
+export function createApp(ctx: AsContext, gateways: Map<string, Gateway>, ops?: OpsOptions): Hono {
   const { settings } = ctx;
   const app = new Hono();
+  // issue 6: request ids, metrics, /healthz, /readyz (first, so they see every request)
+  if (ops) installOps(app, ops);
   const base = settings.issuerPath;
+  // issue 6 item 4: per-IP rate limits, ahead of the routes they guard
+  installRateLimits(app, ctx);
 
   // RFC 8414 metadata and OIDC discovery (CORS-readable: browser clients discover too)
   const asMetadata = authorizationServerMetadata(settings);
@@ -46,7 +52,7 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>): Hono 
   const register = createRegisterEndpoint(ctx);
   if (register) {
     app.options(`${base}/register`, (c) => asPreflight(c.req.raw, settings));
-    app.all(`${base}/register`, async (c) => applyAsCors(c.req.raw, settings, await register(c.req.raw, remoteAddress(c.env))));
+    app.all(`${base}/register`, async (c) => applyAsCors(c.req.raw, settings, await register(c.req.raw, clientAddressOf(ctx, c).ip)));
   }
   app.get(`${base}/interaction/:id`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'show'));
   app.post(`${base}/interaction/:id/login`, (c) => interactionEndpoint(ctx, c.req.raw, c.req.param('id'), 'login'));

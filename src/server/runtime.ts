@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -17,6 +18,9 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { createApp, type Gateway } from './app.js';
 import { RevokedGrants } from './revoked-grants.js';
+import { createRateLimits } from '../as/rate-limits/index.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createDrainer, type DrainResult } from './ops/shutdown.js';
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
@@ -33,6 +37,11 @@ export interface Runtime {
   audit: AuditLog;
   /** the URL actually listened on (port resolved when 0) */
   listenUrl: string;
+  /** issue 6: this runtime's Prometheus registry and counters */
+  metrics: Metrics;
+  /** graceful stop: not ready, stop accepting, drain in-flight requests and streams (default config.shutdown_grace_s), then close */
+  shutdown(graceMs?: number): Promise<DrainResult>;
+  /** immediate stop: open connections are closed at once */
   close(): Promise<void>;
 }
 
@@ -41,10 +50,14 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const env = opts.env ?? process.env;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger();
+  const metrics = createMetrics();
+  let draining = false;
   const settings = resolveSettings(config);
   if (settings.resources.length === 0) {
     throw new ConfigError('resources', 'nothing to protect: give --upstream URL, resources in the config file, or --demo');
   }
+  // issue 6 item 4: in memory, or shared through Redis (connected before listening; bad options fail here, before anything opens)
+  const rateLimits = await createRateLimits(config, { clock, log });
   const secret = loadMasterSecret(config.data_dir, env);
   if (secret.source === 'generated' && !config.demo) {
     log.warn(`generated a master secret in ${join(config.data_dir, 'secret')}; production must set PORTCULLIS_SECRET or PORTCULLIS_SECRET_FILE`);
@@ -53,6 +66,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   await store.migrate();
   const keys = new KeyRing(store, secret.key, clock);
   await keys.init();
+  keys.start(config.keys.reload_s * 1000); // issue 6: keys rotated on any instance are published here too
   const audit = new AuditLog({
     store,
     keys: deriveAuditKeys(secret.key),
@@ -68,7 +82,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   // every client-supplied URL fetched (CIMD documents, their jwks_uri) is logged and audited (issue 2, issue 3 "Audit")
   const fetchLog = (event: Record<string, unknown>) => {
     log.info({ event: 'cimd_fetch', ...event }, 'client metadata fetch');
-    const outcome = event.outcome === 'ok' ? 'ok' : event.outcome === 'address_blocked' || event.outcome === 'redirect_refused' || event.outcome === 'scheme_not_allowed' ? 'refused' : event.outcome === 'document_invalid' ? 'invalid' : 'error';
+    const outcome: 'ok' | 'refused' | 'invalid' | 'error' = event.outcome === 'ok' ? 'ok' : event.outcome === 'address_blocked' || event.outcome === 'redirect_refused' || event.outcome === 'scheme_not_allowed' ? 'refused' : event.outcome === 'document_invalid' ? 'invalid' : 'error';
+    metrics.cimdFetch(outcome);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
     const data = { url: String(event.url ?? ''), address: str(event.address) ?? null, outcome, status: num(event.status), reason: outcome === 'ok' ? undefined : str(event.outcome), bytes: num(event.bytes), ms: num(event.ms) } as const;
@@ -85,12 +100,14 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     fetchJwks: createJwksFetcher(config, { dev: settings.dev, log: fetchLog }),
     onGrantRevoked: (id) => revoked.add(id),
     audit,
+    metrics,
+    rateLimits,
   };
 
   const verifier = createAccessTokenVerifier({
     issuer: settings.issuer,
     getKey: async (header) => {
-      const key = keys.publicKey(header.kid);
+      const key = await keys.resolvePublicKey(header.kid);
       if (!key) throw new Error('unknown kid');
       return key;
     },
@@ -99,11 +116,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     isGrantRevoked: (id) => revoked.has(id),
     algorithms: ['ES256'],
   });
-  const gateways = new Map<string, Gateway>();
+  const gateways = new Map<string, Gateway & { close(): Promise<void> }>();
   for (const resource of settings.resources) {
-    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit }));
+    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics }));
   }
-  const app = createApp(ctx, gateways);
+  const checks = { store: () => store.ping(), keys: () => void keys.signingKey(), draining: () => draining };
+  const app = createApp(ctx, gateways, { config, metrics, log, checks });
 
   const purge = setInterval(() => void store.purgeExpired(clock()).catch((err) => log.error({ err }, 'purge failed')), 60_000);
   purge.unref();
@@ -112,22 +130,37 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
+  const drainer = createDrainer(server as Server);
   const addr = server.address() as AddressInfo;
+  let stopping: Promise<DrainResult> | undefined;
+  const shutdown = (graceMs = config.shutdown_grace_s * 1000): Promise<DrainResult> => {
+    stopping ??= (async () => {
+      draining = true; // /readyz answers 503 from here on
+      log.info({ event: 'shutdown', grace_ms: graceMs, in_flight: drainer.inFlight() }, 'shutting down: draining');
+      const result = await drainer.drain(graceMs);
+      log[result.drained ? 'info' : 'warn']({ event: 'shutdown', ...result }, result.drained ? 'drained' : 'drain grace ended: connections closed');
+      clearInterval(purge);
+      revoked.stop();
+      keys.stop();
+      await Promise.all([...gateways.values()].map((g) => g.close().catch((err: unknown) => log.error({ err }, 'gateway close failed'))));
+      await audit.close().catch((err: unknown) => log.error({ err }, 'audit log close failed'));
+      await store.close();
+      await rateLimits.close().catch((err: unknown) => log.error({ err }, 'rate limits close failed'));
+      return result;
+    })();
+    return stopping;
+  };
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     settings,
     store,
     audit,
     listenUrl: `http://${host}:${addr.port}`,
-    async close() {
-      clearInterval(purge);
-      revoked.stop();
-      await new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections();
-        server.close(() => resolve());
-      });
-      await audit.close().catch((err: unknown) => log.error({ err }, 'audit log close failed'));
-      await store.close();
+    metrics,
+    shutdown,
+    close: async () => {
+      drainer.cut();
+      await shutdown(0);
     },
   };
 }

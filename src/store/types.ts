@@ -222,6 +222,8 @@ export interface Store {
   /** create tables / run migrations; idempotent */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** a trivial query (issue 6 /readyz): resolves when the store answers, rejects otherwise (closed, unreachable) */
+  ping(): Promise<void>;
 
   // users
   createUser(u: UserRecord): Promise<void>; // throws StoreConflictError on duplicate username

@@ -235,6 +235,14 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    test('issue 6: ping answers while open and rejects once closed (ops.health)', async () => {
+      const s = await open();
+      await s.migrate();
+      await s.ping();
+      await s.close();
+      await assert.rejects(s.ping());
+    });
+
     tokenContract(open);
     grantsContract(open);
     auditContract(open);

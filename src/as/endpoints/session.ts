@@ -4,7 +4,7 @@ import type { UserRecord } from '../../store/types.js';
 import type { AsContext } from '../context.js';
 import type { Params } from '../params.js';
 import { verifyPassword } from '../passwords.js';
-import { LoginThrottle } from '../login-throttle.js';
+import { rateLimitsOf } from '../rate-limits/index.js';
 import { clearCookie, readCookie, sessionCookie, setCookie } from './cookies.js';
 
 /**
@@ -12,9 +12,6 @@ import { clearCookie, readCookie, sessionCookie, setCookie } from './cookies.js'
  * `__Host-` cookie, stored only as its SHA-256 (ARCHITECTURE "Pages").
  */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
-
-/** one throttle per running AS (tests run several in one process) */
-const throttles = new WeakMap<AsContext, LoginThrottle>();
 
 export interface SignedIn {
   user: UserRecord;
@@ -31,7 +28,8 @@ export async function currentSession(ctx: AsContext, req: Request): Promise<Sign
   return user && !user.disabled ? { user, sid } : null;
 }
 
-export type LoginResult = { ok: true; user: UserRecord } | { ok: false; error: string; username?: string };
+/** `retryAfterS`: the username is rate limited (issue 6): answer a 429 page, not the form */
+export type LoginResult = { ok: true; user: UserRecord } | { ok: false; error: string; username?: string; retryAfterS?: number };
 
 /** Checks the login form fields `username` and `password`; the error text never says which one was wrong. */
 export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginResult> {
@@ -44,27 +42,27 @@ export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginRes
     return { ok: false, error: 'Invalid username or password.' };
   }
   if (!username || !password) return { ok: false, error: 'Enter your username and password.', ...(username ? { username } : {}) };
-  // bounded online guessing: too many recent failures for a username → refused without checking the password
-  let throttle = throttles.get(ctx);
-  if (!throttle) throttles.set(ctx, (throttle = new LoginThrottle()));
-  const wait = throttle.blockedFor(username, ctx.clock());
+  // bounded online guessing (rate_limits.login.per_user, shared across instances with Redis): too many recent
+  // failures for a username → refused without checking the password, so the answer says nothing about it
+  const limits = rateLimitsOf(ctx);
+  const wait = await limits.loginBlocked(username);
   if (wait > 0) {
     ctx.log.warn({ event: 'login_throttled', username }, 'login refused: too many failures');
     await ctx.audit.record('login.failure', { username, reason: 'throttled', method: 'password' });
-    return { ok: false, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`, username };
+    return { ok: false, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, username, retryAfterS: wait };
   }
   const user = await ctx.store.getUserByName(username);
   // verifyPassword runs even for an unknown user, so timing does not tell which usernames exist
   const ok = await verifyPassword(user?.password_hash ?? null, password);
   if (!user || !ok || user.disabled) {
-    throttle.fail(username, ctx.clock());
+    await limits.loginFailed(username);
     ctx.log.info({ event: 'login_failed', username }, 'login failed');
     await ctx.audit.record('login.failure', { username, reason: !user ? 'unknown user' : user.disabled ? 'user disabled' : 'wrong password', method: 'password' }, user ? { user_id: user.id } : {});
     return { ok: false, error: 'Invalid username or password.', username };
   }
   ctx.log.info({ event: 'login', user_id: user.id }, 'user signed in');
   await ctx.audit.record('login.success', { username, method: 'password' }, { user_id: user.id });
-  throttle.succeed(username);
+  await limits.loginSucceeded(username);
   return { ok: true, user };
 }
 

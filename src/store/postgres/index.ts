@@ -58,6 +58,11 @@ export class PostgresStore implements Store {
     return schemaVersion(this.pool);
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store closed');
+    await this.pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

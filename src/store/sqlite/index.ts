@@ -127,6 +127,10 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   // users
 
   async createUser(u: UserRecord): Promise<void> {

@@ -172,7 +172,11 @@ export function configure(db: Database): void {
   db.pragma('journal_mode = WAL'); // readers never block the writer; ':memory:' stays 'memory'
   db.pragma('busy_timeout = 5000'); // other instances' write transactions are waited for, not failed
   db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = NORMAL'); // durable at checkpoints; safe against corruption in WAL mode
+  // Durable at checkpoints; safe against corruption in WAL mode. Issue 6 item 6: a commit has been written to the WAL
+  // (the OS page cache) before the response leaves, so a process crash (SIGKILL) loses no grant, code or refresh
+  // rotation (test/multi-instance/crash.test.ts); only a power loss may drop the last commits. FULL would fsync every
+  // token write (~3.5 ms, blocking the event loop, measured here); audit appends opt into it (audit.ts).
+  db.pragma('synchronous = NORMAL');
 }
 
 /** Brings the database to SCHEMA_VERSION; idempotent, and safe when several processes start at once. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { FixedWindowLimiter } from '../../../src/as/endpoints/register/rate-limit.js';
+import { MemoryRateLimiter } from '../../../src/as/rate-limits/index.js';
 import { createApp } from '../../../src/server/app.js';
 import { pkcePair } from '../../helpers/as-harness.js';
 import { authorizeUrl, exchange, tokenRequest } from '../flow.js';
@@ -30,10 +30,11 @@ describe('issue 3: per-IP registration rate limit → 429 with Retry-After (as.d
     await register(h, {}, { ip: '203.0.113.9' });
     await register(h, {}, { ip: '203.0.113.9' });
     assert.equal((await register(h, NATIVE, { ip: '203.0.113.9' })).status, 429);
-    const limiter = new FixedWindowLimiter(1, HOUR, 100);
-    for (let i = 0; i < 1000; i++) limiter.take(`ip-${i}`, i);
+    let now = 0;
+    const limiter = new MemoryRateLimiter(() => now, 100);
+    for (let i = 0; i < 1000; i++, now++) limiter.take(`ip-${i}`, 1, HOUR, 1);
     assert.equal(limiter.size, 100);
-    assert.equal(limiter.take('ip-999', 1000) > 0, true, 'a recent IP is still limited');
+    assert.equal(limiter.take('ip-999', 1, HOUR, 1).allowed, false, 'a recent IP is still limited');
   });
 });
 

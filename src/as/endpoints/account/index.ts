@@ -2,7 +2,7 @@ import { constantTimeEqual, randomToken } from '../../../core/random.js';
 import type { GrantSummary } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { accountPage, type ConnectedApp } from '../../pages/account.js';
-import { errorPage } from '../../pages/error.js';
+import { errorPage, tooManyRequestsPage } from '../../pages/error.js';
 import { pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { Params } from '../../params.js';
@@ -46,6 +46,7 @@ export async function accountEndpoint(ctx: AsContext, req: Request, step: Step):
 
 async function login(ctx: AsContext, form: Params): Promise<Response> {
   const result = await checkLogin(ctx, form);
+  if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, result.error, result.username);
   const res = seeOther(ctx);
   clearCookie(res.headers, loginCsrfCookie(ctx.settings), ctx.settings.secureCookies);

@@ -1,4 +1,4 @@
-import { OAuthError, safeDescription } from '../../../core/errors.js';
+import { OAuthError, safeDescription, wireCode } from '../../../core/errors.js';
 import { randomToken } from '../../../core/random.js';
 import type { AuthorizationRequestSnapshot } from '../../../store/types.js';
 import { ClientResolutionError, type OAuthClient } from '../../clients/types.js';
@@ -126,7 +126,7 @@ export function authorizationResponseUrl(ctx: AsContext, redirect_uri: string, v
 
 export function redirectWithError(ctx: AsContext, redirect_uri: string, e: OAuthError, state: string | null | undefined): Response {
   const location = authorizationResponseUrl(ctx, redirect_uri, {
-    error: e.code,
+    error: wireCode(e.code),
     error_description: e.description ? safeDescription(e.description) : undefined,
     state,
   });

@@ -5,7 +5,7 @@ import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js'
 import type { InteractionRecord, UserRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { consentPage } from '../../pages/consent.js';
-import { errorPage } from '../../pages/error.js';
+import { errorPage, tooManyRequestsPage } from '../../pages/error.js';
 import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
@@ -109,6 +109,7 @@ function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: 
 
 async function login(ctx: AsContext, interaction: InteractionRecord, form: Params, formTargets: string[]): Promise<Response> {
   const result = await checkLogin(ctx, form);
+  if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, interaction, formTargets, result.error, result.username);
   await ctx.store.setInteractionUser(interaction.id, result.user.id);
   const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${interaction.id}`, 'cache-control': 'no-store' });

@@ -1,18 +1,17 @@
 import { readCappedBody } from '../../../core/body.js';
-import { ConfigError, jsonResponse, noStoreJson, OAuthError, oauthErrorResponse } from '../../../core/errors.js';
+import { ConfigError, noStoreJson, OAuthError, oauthErrorResponse } from '../../../core/errors.js';
 import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js';
 import { configSchema, type Config, type RegistrationConfig } from '../../../config/schema.js';
 import type { Settings } from '../../../config/resolve.js';
 import { DCR_CLIENT_ID_PREFIX } from '../../clients/dcr.js';
 import { CLIENT_METADATA_GRANT_TYPES, type AsContext } from '../../context.js';
 import { hostVerdict, trustSettings } from '../../trust/policy.js';
-import { FixedWindowLimiter } from './rate-limit.js';
 import { validateRegistration } from './validate.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
-const HOUR_MS = 3600_000;
-const DAY_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * 3600_000;
 
+/** `ip`: the client address (trusted proxies applied), for the log */
 export type RegisterHandler = (req: Request, ip: string) => Promise<Response>;
 
 /** The registration section with every default applied. */
@@ -23,12 +22,6 @@ export function registrationSettings(config: Pick<Config, 'registration'>): Regi
 /** RFC 8414 §2 registration_endpoint, only when registration is on. */
 export function registrationEndpointUrl(settings: Settings): string | null {
   return registrationSettings(settings.config).enabled ? `${settings.issuer}/register` : null;
-}
-
-/** Client IP from @hono/node-server's env (`incoming` is the node request); 'unknown' elsewhere. */
-export function remoteAddress(env: unknown): string {
-  const socket = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
-  return socket?.remoteAddress ?? 'unknown';
 }
 
 /**
@@ -47,21 +40,12 @@ export function createRegisterEndpoint(ctx: AsContext, env: NodeJS.ProcessEnv = 
     if (!value) throw new ConfigError('registration.initial_access_token_env', `environment variable ${name} is not set or empty`);
     tokenHash = sha256(value);
   }
-  const limiter = new FixedWindowLimiter(reg.rate_limit_per_ip_per_hour, HOUR_MS);
   const trust = trustSettings(ctx.settings.config);
 
   return async (req, ip) => {
     try {
       if (req.method !== 'POST') throw new OAuthError('invalid_request', 'the registration endpoint accepts POST only');
-      // issue 3: per-IP rate limit before any other work (RFC 6585 §4: 429 with Retry-After)
-      const waitMs = limiter.take(ip, ctx.clock());
-      if (waitMs > 0) {
-        ctx.log.warn({ event: 'registration_rate_limited', ip }, 'registration rate limit reached');
-        return jsonResponse({ error: 'temporarily_unavailable', error_description: 'too many registration requests; try again later' }, 429, {
-          'retry-after': String(Math.ceil(waitMs / 1000)),
-          'cache-control': 'no-store',
-        });
-      }
+      // issues 3 and 6: the per-IP rate limit runs at the edge, before this (server/rate-limit.ts)
       if (tokenHash !== null) checkInitialAccessToken(req.headers.get('authorization'), tokenHash);
       const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       // RFC 7591 §3.1: the request is a JSON document

@@ -8,6 +8,7 @@ import { clientCredentialsGrant } from '../../grants/client_credentials.js';
 import { Params } from '../../params.js';
 import type { TokenResponseBody } from '../../tokens.js';
 import { readFormBody } from '../form.js';
+import { rateLimitsOf } from '../../rate-limits/index.js';
 
 type Grant = (ctx: AsContext, params: Params, auth: AuthenticatedClient) => Promise<TokenResponseBody>;
 
@@ -30,14 +31,20 @@ export async function tokenEndpoint(ctx: AsContext, req: Request): Promise<Respo
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
     const auth = await authenticateClient(ctx, req, params);
     usedBasic = auth.usedBasic;
+    // issue 6: per client, counted only once a client proved who it is (a secret or key): a public client_id
+    // proves nothing, so counting it would let anyone exhaust every user's bucket of that app (per IP covers it)
+    if (auth.method !== 'none') await rateLimitsOf(ctx).client(auth.client.client_id);
     // issue 3: a client the trust policy refuses (or that awaits review) can neither redeem nor refresh
     const verdict = await trustPolicy(ctx).evaluate(auth.client);
     if (verdict.kind !== 'allowed') throw new OAuthError('invalid_client', 'client authentication failed', `trust policy: ${verdict.kind} (${verdict.reason})`);
     // RFC 6749 §5.2 unauthorized_client: the client may not use this grant type.
     if (!auth.client.grant_types.includes(grantType)) throw new OAuthError('unauthorized_client', `client may not use grant_type ${grantType}`);
-    return noStoreJson(await grant(ctx, params, auth));
+    const body = await grant(ctx, params, auth);
+    ctx.metrics?.tokenIssued(grantType);
+    return noStoreJson(body);
   } catch (e) {
     if (e instanceof OAuthError) {
+      ctx.metrics?.denied(`token.${e.code}`);
       if (e.internal) ctx.log.info({ event: 'token_error', error: e.code, reason: e.internal }, 'token request refused');
       return oauthErrorResponse(e, { basicChallenge: usedBasic || /^Basic/i.test(req.headers.get('authorization') ?? '') });
     }

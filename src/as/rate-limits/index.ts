@@ -1,0 +1,123 @@
+import { configSchema, type Config, type RateLimitsConfig } from '../../config/schema.js';
+import { ConfigError, RateLimitedError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { sha256 } from '../../core/random.js';
+import type { Clock } from '../../core/time.js';
+import type { AsContext } from '../context.js';
+import { parseTrustedProxies, peerAddress, resolveClientAddress, type ClientAddress, type TrustedProxies } from './client-ip.js';
+import { MemoryRateLimiter, type RateLimiter } from './limiter.js';
+import { RedisRateLimiter } from './redis.js';
+
+export { MemoryRateLimiter, type RateDecision, type RateLimiter } from './limiter.js';
+export { parseTrustedProxies, resolveClientAddress, type ClientAddress } from './client-ip.js';
+
+/**
+ * Endpoints limited per client IP at the edge. `device` is the hook for RFC 8628's device authorization endpoint:
+ * when it lands, give it a `rate_limits.device.per_ip` option and one `guard('device', …)` line in the server.
+ */
+export type LimitedEndpoint = 'authorize' | 'token' | 'register' | 'login' | 'device';
+
+interface Bucket {
+  limit: number;
+  window_s: number;
+}
+
+/** The limits of one running AS (issue 6 item 4): which bucket each request counts against, over one limiter. */
+export class RateLimits {
+  private readonly trusted: TrustedProxies;
+  private readonly perIp: Partial<Record<LimitedEndpoint, Bucket>>;
+  private readonly rl: RateLimitsConfig;
+
+  constructor(
+    config: Pick<Config, 'rate_limits' | 'registration'>,
+    readonly limiter: RateLimiter,
+  ) {
+    // defaults applied again: embedders may hand over a config built without the schema
+    const rl = (this.rl = configSchema.shape.rate_limits.parse(config.rate_limits));
+    this.trusted = parseTrustedProxies(rl.trusted_proxies);
+    const legacy = (config.registration as Config['registration'] | undefined)?.rate_limit_per_ip_per_hour;
+    this.perIp = {
+      authorize: rl.authorize.per_ip,
+      token: rl.token.per_ip,
+      register: legacy === undefined ? rl.register.per_ip : { limit: legacy, window_s: 3600 },
+      login: rl.login.per_ip,
+    };
+  }
+
+  get enabled(): boolean {
+    return this.rl.enabled;
+  }
+
+  /** Who is asking: the TCP peer, or the forwarded client when the peer is a trusted proxy. */
+  clientAddress(env: unknown, req: Request): ClientAddress {
+    return resolveClientAddress(peerAddress(env), req.headers.get('x-forwarded-for'), this.trusted);
+  }
+
+  /** Counts one request from `client` at `endpoint`: 0 when allowed, else the seconds to wait (no socket: not counted). */
+  async ip(endpoint: LimitedEndpoint, client: ClientAddress): Promise<number> {
+    const b = this.perIp[endpoint];
+    return b && client.bucket !== null ? this.count(`${endpoint}:ip:${client.bucket}`, b) : 0;
+  }
+
+  /** /token per authenticated client; throws 429 `temporarily_unavailable` (RateLimitedError) past the limit. */
+  async client(clientId: string): Promise<void> {
+    const wait = await this.count(`token:client:${sha256(clientId)}`, this.rl.token.per_client);
+    if (wait > 0) throw new RateLimitedError(wait, 'per-client rate limit');
+  }
+
+  /** Sign-in: seconds the username must wait (0 = may try). Only failures count; usernames are hashed in keys. */
+  async loginBlocked(username: string): Promise<number> {
+    if (!this.enabled) return 0;
+    const b = this.rl.login.per_user;
+    const d = await this.limiter.peek(userKey(username), b.limit, b.window_s * 1000);
+    return d.allowed ? 0 : d.retryAfterS;
+  }
+
+  async loginFailed(username: string): Promise<void> {
+    const b = this.rl.login.per_user;
+    if (this.enabled) await this.limiter.hit(userKey(username), b.limit, b.window_s * 1000);
+  }
+
+  async loginSucceeded(username: string): Promise<void> {
+    if (this.enabled) await this.limiter.reset(userKey(username));
+  }
+
+  close(): Promise<void> {
+    return this.limiter.close();
+  }
+
+  private async count(key: string, b: Bucket): Promise<number> {
+    if (!this.enabled) return 0;
+    const d = await this.limiter.hit(key, b.limit, b.window_s * 1000);
+    return d.allowed ? 0 : d.retryAfterS;
+  }
+}
+
+const userKey = (username: string): string => `login:user:${sha256(username.toLowerCase())}`;
+
+/**
+ * The limits for a runtime: in memory, or in Redis (connected before the server listens; unreachable at start
+ * is logged and served per instance until it answers). Bad options fail here, naming the option.
+ */
+export async function createRateLimits(config: Config, opts: { clock: Clock; log: Logger }): Promise<RateLimits> {
+  const rl = configSchema.shape.rate_limits.parse(config.rate_limits);
+  const memory = new MemoryRateLimiter(opts.clock);
+  if (rl.backend === 'memory') return new RateLimits(config, memory);
+  if (!rl.redis_url) throw new ConfigError('rate_limits.redis_url', 'backend redis needs redis_url (redis://host:6379)');
+  if (!/^rediss?:\/\//.test(rl.redis_url)) throw new ConfigError('rate_limits.redis_url', 'must be a redis:// or rediss:// URL');
+  const redis = new RedisRateLimiter({ url: rl.redis_url, fallback: memory, log: opts.log });
+  const limits = new RateLimits(config, redis); // validates trusted_proxies before any connection is made
+  if (await redis.connect()) opts.log.info({ event: 'rate_limit_backend', backend: 'redis' }, 'rate limits shared through Redis');
+  return limits;
+}
+
+/** one in-memory set of limits per context built without a runtime (tests, embedders) */
+const fallbacks = new WeakMap<AsContext, RateLimits>();
+
+/** The context's rate limits: the runtime's, or per-context in-memory ones. */
+export function rateLimitsOf(ctx: AsContext): RateLimits {
+  if (ctx.rateLimits) return ctx.rateLimits;
+  let rl = fallbacks.get(ctx);
+  if (!rl) fallbacks.set(ctx, (rl = new RateLimits(ctx.settings.config, new MemoryRateLimiter(ctx.clock))));
+  return rl;
+}
