@@ -135,6 +135,7 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'ops.logs.no-secrets', level: 'MUST', source: 'issue 6 "Operations"; MCP [SEC] (do not log credentials)', text: 'JSON logs with request ids; no access or refresh token, code, password or client secret in them' },
   { id: 'ops.shutdown.drain', level: 'decision', source: 'issue 6 "Operations"', text: 'SIGTERM/SIGINT: not ready, stop accepting, drain in-flight requests and SSE streams up to shutdown_grace_s, then close, flush the audit log, close the store' },
   // Multi-instance and crash safety (issue 6 items 3 and 6)
+  { id: 'ops.multi.refresh-race', level: 'decision', source: 'issue 6 "How it is shown"', text: '20 concurrent refreshes across two instances yield one rotation, repeated 50 times' },
   { id: 'ops.multi.two-instances', level: 'decision', source: 'issue 6 item 3; ARCHITECTURE Deployment, Revocation', text: 'two instances on one PostgreSQL: a code redeems once across both, concurrent refreshes rotate once, reuse after the grace revokes, a revocation reaches the other instance within 1 s' },
   { id: 'ops.keys.rotate', level: 'decision', source: 'issue 6 item 3; ARCHITECTURE Keys and the master secret', text: '`keys rotate` publishes the new key on every instance before it signs and retires the old key after the longest-lived token it signed' },
   { id: 'ops.crash.sigkill', level: 'decision', source: 'issue 6 item 6', text: 'SIGKILL under load, restart: every grant whose tokens were received still works, no code or refresh token is accepted twice' },

@@ -175,7 +175,10 @@ export function configure(db: Database): void {
   // Durable at checkpoints; safe against corruption in WAL mode. Issue 6 item 6: a commit has been written to the WAL
   // (the OS page cache) before the response leaves, so a process crash (SIGKILL) loses no grant, code or refresh
   // rotation (test/multi-instance/crash.test.ts); only a power loss may drop the last commits. FULL would fsync every
-  // token write (~3.5 ms, blocking the event loop, measured here); audit appends opt into it (audit.ts).
+  // token write (~3.5 ms, blocking the event loop, measured here); audit appends opt into it (audit.ts). Because every
+  // grant, code and refresh write is followed by its audit record (consent.granted, token.issued/refreshed…) before
+  // the response leaves, that FULL commit fsyncs the WAL with the grant's frames in it: what a client was told is
+  // durable even across a power loss.
   db.pragma('synchronous = NORMAL');
 }
 
