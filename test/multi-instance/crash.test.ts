@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 6 item 6) on the embedded SQLite store: `serve --demo` under sustained token and gateway
+ * Crash safety (issue 6 item 6) on the embedded SQLite store and on PostgreSQL: `serve --demo` under sustained token and gateway
  * load is SIGKILLed and restarted on the same data dir, twice. Afterwards every grant whose token response the
  * client received still works, and no code or refresh token is accepted twice. SQLite runs in WAL mode: a commit
  * has reached the WAL file (the OS) before the response is sent, so a process crash loses nothing committed
@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../helpers/ports.js';
 import { spawnPortcullis, type PortcullisProcess } from '../helpers/portcullis-process.js';
+import { withPostgres } from '../store/pg-harness.js';
 import { CLIENT_YAML, flow, type Flow, type TokenSet } from './flow.js';
 
 const WORKERS = 6;
@@ -33,7 +34,9 @@ interface Ledger {
   cut: Record<string, number>;
 }
 
-describe('SIGKILL under load, restart (ops.crash.sigkill)', { timeout: 90_000 }, () => {
+/** the same crash test on each store: the embedded SQLite file, and PostgreSQL (issue 6 "How it is shown") */
+function crashSuite(storeName: string, storeArgs: () => Promise<string[]>): void {
+describe(`SIGKILL under load, restart, ${storeName} (ops.crash.sigkill)`, { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pc-crash-'));
   let server: PortcullisProcess | undefined;
   after(() => {
@@ -47,8 +50,9 @@ describe('SIGKILL under load, restart (ops.crash.sigkill)', { timeout: 90_000 },
     writeFileSync(config, `${CLIENT_YAML}tokens:\n  refresh_grace: 30\nrate_limits:\n  enabled: false\n`);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    const extra = await storeArgs();
     const start = () =>
-      spawnPortcullis({ args: ['serve', '--demo', '--config', config, '--issuer', base, '--port', String(port), '--data-dir', join(dir, 'data')], env: { PORTCULLIS_LOG_LEVEL: 'warn' } });
+      spawnPortcullis({ args: ['serve', '--demo', '--config', config, '--issuer', base, '--port', String(port), '--data-dir', join(dir, 'data'), ...extra], env: { PORTCULLIS_LOG_LEVEL: 'warn' } });
     server = await start();
     const password = server.banner.demoPassword!;
     const ledger: Ledger = { grants: [], usedCodes: [], unknownCodes: [], rotated: [], requests: 0, cut: {} };
@@ -130,3 +134,7 @@ describe('SIGKILL under load, restart (ops.crash.sigkill)', { timeout: 90_000 },
     assert.ok(ledger.grants.length >= WORKERS, 'the load produced grants');
   });
 });
+}
+
+crashSuite('SQLite', async () => []);
+await withPostgres((h) => crashSuite('PostgreSQL', async () => ['--store', (await h.schema()).url]));
