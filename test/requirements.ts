@@ -31,6 +31,10 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'gw.cors.expose-challenge', level: 'decision', source: 'ARCHITECTURE Browser clients', text: 'CORS exposes WWW-Authenticate and Mcp-Session-Id' },
   { id: 'gw.session.bound-to-sub', level: 'MUST', source: 'MCP 2025-11-25 [BP] Session Hijacking', text: "legacy sessions bound to the token's subject" },
   { id: 'gw.policy.insufficient-scope', level: 'SHOULD', source: 'MCP [AUTH] Runtime Insufficient Scope Errors', text: '403 insufficient_scope with scope and resource_metadata; never forwarded' },
+  { id: 'gw.upstreams.isolated', level: 'decision', source: 'issue 7 item 2; RFC 8707; MCP [SEC] Token Audience Binding', text: 'many upstreams at their own paths, each its own protected resource (PRM, scopes, tool policy); a token for one is refused by the others' },
+  { id: 'gw.identity.assertion', level: 'decision', source: 'issue 7 item 3', text: 'identity assertion: JWT typ portcullis-identity+jwt, aud = the upstream, sub/client_id/scope, ≤ 60 s, verifiable against <issuer>/jwks.json; refused as an access token' },
+  { id: 'gw.identity.static', level: 'decision', source: 'issue 7 item 3; ARCHITECTURE No secrets in config files', text: 'static upstream credentials from env or file injected; never shown to the client; a missing secret fails at start naming the option' },
+  { id: 'gw.identity.no-passthrough', level: 'MUST', source: 'MCP [SEC] Token Passthrough; issue 7 item 3', text: "in every identity mode the client's token never reaches the upstream, and a client-sent identity header is never forwarded" },
   // Authorization server (spec-checklist §2B)
   { id: 'as.metadata', level: 'MUST', source: 'RFC 8414 §2–3; MCP [SEC] Authorization Code Protection', text: 'metadata with issuer, S256-only PKCE, CIMD support, iss support' },
   { id: 'as.metadata.path-issuer', level: 'MUST', source: 'RFC 8414 §3.1; MCP [DISC]', text: 'path-inserted metadata for issuers with a path' },

@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost, joinPath, wellKnownUrl } from '../core/urls.js';
-import type { Config } from './schema.js';
+import type { Config, UpstreamIdentityConfig } from './schema.js';
 
 /** A protected resource with every URL worked out once at start-up. */
 export interface ProtectedResource {
@@ -20,7 +20,11 @@ export interface ProtectedResource {
   mcpResources: Record<string, string>;
   scopeImplies: Record<string, string[]>;
   unlisted: 'allow' | 'deny';
+  /** issue 7 item 3: identity sent upstream (secrets are read by gateway/identity.ts, never kept here) */
+  identity?: UpstreamIdentityConfig;
 }
+
+export const NO_IDENTITY: UpstreamIdentityConfig = { mode: 'none', header: 'x-portcullis-identity', static_headers_env: {}, static_headers_file: {} };
 
 export interface Settings {
   config: Config;
@@ -92,6 +96,7 @@ export function resolveSettings(config: Config): Settings {
         if (!r.scopes.includes(s)) throw new ConfigError(`resources[${i}].scope_implies.${scope}`, `scope "${s}" is not in resources[${i}].scopes`);
       }
     }
+    checkIdentity(r.identity ?? NO_IDENTITY, `resources[${i}].identity`, r.upstream);
     const id = `${u.origin}${path}`;
     const metadataUrl = wellKnownUrl(id, 'oauth-protected-resource');
     return {
@@ -107,6 +112,7 @@ export function resolveSettings(config: Config): Settings {
       mcpResources: r.mcp_resources,
       scopeImplies: r.scope_implies,
       unlisted: r.unlisted,
+      identity: r.identity ?? NO_IDENTITY,
     };
   });
 
@@ -134,6 +140,22 @@ export function resolveSettings(config: Config): Settings {
     },
     secureCookies: u.protocol === 'https:',
   };
+}
+
+/** header names the gateway sets itself, or that would break the hop */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'connection', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'mcp-session-id', 'mcp-protocol-version']);
+
+function checkIdentity(id: UpstreamIdentityConfig, at: string, upstream: string | undefined): void {
+  const statics = [...Object.keys(id.static_headers_env), ...Object.keys(id.static_headers_file)];
+  if (id.mode !== 'static' && statics.length > 0) throw new ConfigError(`${at}.mode`, 'static_headers_env / static_headers_file need mode: static');
+  if (id.mode === 'static' && statics.length === 0) throw new ConfigError(`${at}.static_headers_env`, 'mode static needs at least one header in static_headers_env or static_headers_file');
+  if (id.mode === 'assertion' && !upstream) throw new ConfigError(`${at}.mode`, 'assertion needs an upstream (its URL is the assertion audience)');
+  const lower = statics.map((h) => h.toLowerCase());
+  if (new Set(lower).size !== lower.length) throw new ConfigError(`${at}.static_headers_env`, 'a header is given twice');
+  for (const h of [...lower, ...(id.mode === 'assertion' ? [id.header.toLowerCase()] : [])]) {
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(h)) throw new ConfigError(`${at}`, `"${h}" is not a valid header name`);
+    if (RESERVED_HEADERS.has(h) || h.startsWith('proxy-') || h.startsWith('x-forwarded-')) throw new ConfigError(`${at}`, `header "${h}" is set by the gateway itself`);
+  }
 }
 
 function hostForUrl(host: string): string {

@@ -32,6 +32,23 @@ const staticClient = z
   })
   .strict();
 
+/** issue 7 item 3: what the upstream learns about the caller; the client's access token never reaches it */
+const upstreamIdentity = z
+  .object({
+    mode: z
+      .enum(['none', 'assertion', 'static'])
+      .default('none')
+      .describe('none; assertion = a signed identity JWT (≤ 60 s, aud = the upstream URL, verifiable against `<issuer>/jwks.json`); static = fixed credentials from secrets'),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/)
+      .default('x-portcullis-identity')
+      .describe('Header carrying the identity assertion; a client-sent header of this name is always stripped'),
+    static_headers_env: z.record(z.string(), z.string()).default({}).describe('static: header name → name of the env variable holding its value'),
+    static_headers_file: z.record(z.string(), z.string()).default({}).describe('static: header name → path of a file holding its value'),
+  })
+  .strict();
+
 const resource = z
   .object({
     path: z.string().regex(/^\/[^?#]*$/).default('/mcp').describe('Path of the MCP endpoint on this server'),
@@ -61,6 +78,7 @@ const resource = z
       .enum(['allow', 'deny'])
       .default('allow')
       .describe('Tools, prompts and MCP resources that match no entry: allowed to any valid token, or refused'),
+    identity: upstreamIdentity.optional().describe('Identity sent to the upstream (never the client token); default mode none'),
   })
   .strict();
 
@@ -168,6 +186,7 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ResourceConfig = z.output<typeof resource>;
+export type UpstreamIdentityConfig = z.output<typeof upstreamIdentity>;
 export type StaticClientConfig = z.output<typeof staticClient>;
 export type TrustConfig = Config['trust'];
 export type RegistrationConfig = Config['registration'];

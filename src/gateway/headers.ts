@@ -45,12 +45,12 @@ export interface ForwardedInfo {
   host: string;
 }
 
-/** Headers for the upstream request. */
-export function upstreamRequestHeaders(incoming: Headers, upstream: URL, fwd: ForwardedInfo): Record<string, string> {
+/** Headers for the upstream request; `drop`: lowercased names the upstream identity sets (issue 7 item 3). */
+export function upstreamRequestHeaders(incoming: Headers, upstream: URL, fwd: ForwardedInfo, drop: ReadonlySet<string> = new Set()): Record<string, string> {
   const isHop = hopByHopFilter(incoming.get('connection'));
   const out: Record<string, string> = {};
   for (const [name, value] of incoming) {
-    if (isHop(name) || DROP_UPSTREAM.has(name)) continue;
+    if (isHop(name) || DROP_UPSTREAM.has(name) || drop.has(name)) continue;
     out[name] = value;
   }
   out.host = upstream.host;

@@ -25,6 +25,7 @@ import { HEADER_MISMATCH, headerMismatch } from './mcp-headers.js';
 import { checkMessages, namedEntry, policyFor } from './policy.js';
 import type { AuditLog } from '../audit/index.js';
 import { SessionBindings } from './sessions.js';
+import { createUpstreamIdentity, type UpstreamIdentity } from './identity.js';
 import type { Metrics } from '../server/ops/metrics.js';
 
 /** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   audit?: Pick<AuditLog, 'recordBatched'>;
   /** issue 6: denials by reason (`gateway.*`, `policy.*`) and upstream latency; a runtime's Metrics fits */
   metrics?: Pick<Metrics, 'denied' | 'upstream'>;
+  /** issue 7 item 3: identity headers for the upstream; default built from resource.identity (no signer, so no assertion) */
+  identity?: UpstreamIdentity;
 }
 
 /**
@@ -79,6 +82,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   upstream.hash = '';
   const publicUrl = new URL(resource.id);
   const clock = opts.clock ?? systemClock;
+  const identity = opts.identity ?? createUpstreamIdentity(resource, settings.resources.indexOf(resource), { issuer: settings.issuer, clock });
   const maxBody = opts.maxBodyBytes ?? 4 * MIB;
   const ownedAgent = opts.dispatcher
     ? undefined
@@ -194,11 +198,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
     try {
       up = await undiciRequest(target, {
         method: req.method as Dispatcher.HttpMethod,
-        headers: upstreamRequestHeaders(req.headers, upstream, {
-          for: conn?.incoming?.socket?.remoteAddress,
-          proto: publicUrl.protocol.slice(0, -1),
-          host: publicUrl.host,
-        }),
+        headers: {
+          ...upstreamRequestHeaders(
+            req.headers,
+            upstream,
+            { for: conn?.incoming?.socket?.remoteAddress, proto: publicUrl.protocol.slice(0, -1), host: publicUrl.host },
+            identity.strip,
+          ),
+          ...(await identity.headers(claims)),
+        },
         body: body && body.byteLength > 0 ? body : undefined,
         dispatcher,
         signal: req.signal, // client gone → upstream request aborted

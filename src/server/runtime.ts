@@ -13,6 +13,7 @@ import { createClientResolver, createJwksFetcher } from '../as/clients/index.js'
 import type { AsContext } from '../as/context.js';
 import { KeyRing } from '../as/keys.js';
 import { createGateway } from '../gateway/proxy.js';
+import { createUpstreamIdentity } from '../gateway/identity.js';
 import { createAccessTokenVerifier } from '../rs/verify.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -56,6 +57,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   if (settings.resources.length === 0) {
     throw new ConfigError('resources', 'nothing to protect: give --upstream URL, resources in the config file, or --demo');
   }
+  // issue 7 item 3: upstream identity secrets read (and missing ones reported) before anything opens
+  const identities = settings.resources.map((r, i) => createUpstreamIdentity(r, i, { issuer: settings.issuer, clock, env, signingKey: () => keys.signingKey() }));
   // issue 6 item 4: in memory, or shared through Redis (connected before listening; bad options fail here, before anything opens)
   const rateLimits = await createRateLimits(config, { clock, log });
   const secret = loadMasterSecret(config.data_dir, env);
@@ -117,9 +120,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     algorithms: ['ES256'],
   });
   const gateways = new Map<string, Gateway & { close(): Promise<void> }>();
-  for (const resource of settings.resources) {
-    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics }));
-  }
+  settings.resources.forEach((resource, i) => {
+    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics, identity: identities[i] }));
+  });
   const checks = { store: () => store.ping(), keys: () => void keys.signingKey(), draining: () => draining };
   const app = createApp(ctx, gateways, { config, metrics, log, checks });
 

@@ -12,6 +12,16 @@ const WORKER_BOOT = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSO
 
 describe('ARCHITECTURE "Audit" + "Deployment": appends are serialized across instances', () => {
   test('worker threads appending to one SQLite file produce one gap-free, verifiable chain (store.audit.cross-connection)', async () => {
+    // every run must give a gap-free verified chain; on a loaded machine the workers may happen to run one after
+    // another, so the race is tried up to 3 times until the appends really interleaved
+    let switches = 0;
+    for (let attempt = 0; attempt < 3 && switches <= 3; attempt++) switches = await race();
+    assert.ok(switches > 3, `the racers really ran at the same time in one of 3 attempts (${switches} switches)`);
+  });
+});
+
+/** one race: 4 workers × 150 appends; asserts the chain; returns how often consecutive entries change racer */
+async function race(): Promise<number> {
     const file = join(tempDir(), 'portcullis.db');
     await openSqliteStore(file).close(); // migrate once up front, as serve does
     const racers = 4;
@@ -40,13 +50,11 @@ describe('ARCHITECTURE "Audit" + "Deployment": appends are serialized across ins
       for (let racer = 0; racer < racers; racer++) {
         assert.equal(rows.filter((r) => r.user_id === `racer-${racer}`).length, n, `every entry of racer ${racer}`);
       }
-      // one racer after another would switch racers-1 times; appends that really raced switch more often
-      const switches = rows.filter((r, i) => i > 0 && r.user_id !== rows[i - 1]!.user_id).length;
-      assert.ok(switches > racers - 1, `the racers really ran at the same time (${switches} switches)`);
       const report = await verifyAudit({ store, keys: KEYS, file: null });
       assert.deepEqual(report.problems, []);
+      // one racer after another would switch racers-1 times; appends that really raced switch more often
+      return rows.filter((r, i) => i > 0 && r.user_id !== rows[i - 1]!.user_id).length;
     } finally {
       await store.close();
     }
-  });
-});
+}

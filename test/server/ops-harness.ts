@@ -37,7 +37,7 @@ export interface OpsHarness {
  * The whole runtime (startRuntime: AS, gateway, ops endpoints) on 127.0.0.1:0 with issuer ISSUER, a temporary
  * data dir, user alice, the AS harness's static clients plus a client_credentials client.
  */
-export async function startOps(upstream: string, overrides: Partial<ConfigInput> = {}, log?: Logger): Promise<OpsHarness> {
+export async function startOps(upstream: string, overrides: Partial<ConfigInput> = {}, log?: Logger, env: Record<string, string> = {}): Promise<OpsHarness> {
   process.env.TEST_CONFIDENTIAL_SECRET = CONFIDENTIAL_SECRET;
   process.env.TEST_OPS_CC_SECRET = CC_SECRET;
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-ops-'));
@@ -54,7 +54,7 @@ export async function startOps(upstream: string, overrides: Partial<ConfigInput>
     ],
     ...overrides,
   });
-  const runtime = await startRuntime(config, { env: { PORTCULLIS_SECRET: 's'.repeat(43) }, log: log ?? createLogger('silent'), audit: { checkpointFile: null, checkpointIntervalMs: 0 } });
+  const runtime = await startRuntime(config, { env: { PORTCULLIS_SECRET: 's'.repeat(43), ...env }, log: log ?? createLogger('silent'), audit: { checkpointFile: null, checkpointIntervalMs: 0 } });
   await runtime.store.createUser({ id: 'user-1', username: 'alice', password_hash: await hashPassword(ALICE_PASSWORD), roles: ['admin'], disabled: false, created_at: Date.now() });
   const request = (url: string, init?: RequestInit): Promise<Response> => {
     const u = new URL(url, ISSUER);
