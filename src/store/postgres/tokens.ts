@@ -8,6 +8,7 @@ import {
   type RefreshTokenRecord,
   type RotateResult,
 } from '../types.js';
+import { rotationStep } from '../rules.js';
 import { all, conflictAs, one, run, transaction, type Pool, type Queryable } from './db.js';
 import { codeParams, grantParams, refreshParams, toCode, toGrant, toRefresh, type WithGrantState } from './rows.js';
 
@@ -170,14 +171,11 @@ export class PostgresTokens {
            FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token_hash = $1 FOR UPDATE OF t`,
           [old_hash],
         );
-        // idle and absolute lifetimes (ARCHITECTURE "Tokens"); a revoked grant's tokens are dead
-        if (!row || row.expires_at <= now || row.absolute_expires_at <= now || row.grant_revoked_at !== null) {
-          return { kind: 'not_found' };
-        }
-        const old = toRefresh(row);
-        if (old.rotated_at !== null) {
-          // ARCHITECTURE "Tokens": a retry within the grace gets the same pair again; later, reuse revokes the grant
-          if (now - old.rotated_at <= grace_ms) return { kind: 'grace', old };
+        const step = rotationStep(row, now, grace_ms);
+        if (step === 'dead') return { kind: 'not_found' };
+        const old = toRefresh(row!);
+        if (step === 'grace') return { kind: 'grace', old };
+        if (step === 'reuse') {
           await this.revokeInTx(c, old.grant_id, now, REFRESH_REUSE_REASON);
           return { kind: 'reused', old };
         }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { rotationStep } from '../rules.js';
 import {
   GRACE_RESPONSE_MAX_AGE_MS,
   StoreConflictError,
@@ -289,14 +290,11 @@ export class SqliteStore implements Store {
     grace_ms: number,
   ): RotateResult {
     const row = this.q.refreshWithGrant.get(old_hash);
-    // idle and absolute lifetimes (ARCHITECTURE "Tokens"); a revoked grant's tokens are dead
-    if (!row || row.expires_at <= now || row.absolute_expires_at <= now || row.grant_revoked_at !== null) {
-      return { kind: 'not_found' };
-    }
-    const old = toRefresh(row);
-    if (old.rotated_at !== null) {
-      // ARCHITECTURE "Tokens": a retry within the grace gets the same pair again; later, reuse revokes the grant
-      if (now - old.rotated_at <= grace_ms) return { kind: 'grace', old };
+    const step = rotationStep(row, now, grace_ms);
+    if (step === 'dead') return { kind: 'not_found' };
+    const old = toRefresh(row!);
+    if (step === 'grace') return { kind: 'grace', old };
+    if (step === 'reuse') {
       this.revokeInTx(old.grant_id, now, REFRESH_REUSE_REASON);
       return { kind: 'reused', old };
     }
