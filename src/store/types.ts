@@ -218,6 +218,54 @@ export interface RegisteredClientRecord {
   expires_at: number;
 }
 
+/**
+ * Issue 4: an external identity linked to a local user — an upstream OIDC IdP's (iss, sub) for federated login,
+ * or a trusted ID-JAG issuer's (iss[+tenant], sub). `issuer` is the key's namespace as the caller forms it.
+ */
+export interface UserIdentityRecord {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  /** the email the IdP asserted last (for display and account linking only; never a key) */
+  email: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+/** Issue 4: RFC 8628 device authorization, one row per device_code. */
+export interface DeviceCodeRecord {
+  /** SHA-256 of the device_code (never stored in clear) */
+  device_code_hash: string;
+  /** the user code as stored: normalized (upper case, no separators); unique among live codes */
+  user_code: string;
+  client_id: string;
+  scope: string[];
+  resource: string;
+  status: 'pending' | 'approved' | 'denied';
+  /** set on approval */
+  user_id: string | null;
+  /** the grant written on approval (tokens are issued under it when the device polls) */
+  grant_id: string | null;
+  /** current polling interval in seconds (RFC 8628 §3.5: +5 on every slow_down) */
+  interval: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+  /** set when the device redeemed the approval (single use) */
+  consumed_at: number | null;
+}
+
+export type DevicePollResult =
+  /** approved and now consumed by this poll: the caller issues tokens under `grant_id` */
+  | { kind: 'approved'; device: DeviceCodeRecord }
+  | { kind: 'pending'; device: DeviceCodeRecord }
+  /** polled sooner than `interval` after the previous poll: interval raised by 5 s (stored) */
+  | { kind: 'slow_down'; device: DeviceCodeRecord }
+  | { kind: 'denied'; device: DeviceCodeRecord }
+  | { kind: 'expired' }
+  /** unknown, or already redeemed */
+  | { kind: 'not_found' };
+
 export interface Store {
   /** create tables / run migrations; idempotent */
   migrate(): Promise<void>;
@@ -330,8 +378,43 @@ export interface Store {
   getRegisteredClient(client_id: string): Promise<RegisteredClientRecord | null>;
   listRegisteredClients(): Promise<RegisteredClientRecord[]>;
 
+  // issue 4: external identities (upstream OIDC login, ID-JAG subjects)
+  getUserIdentity(issuer: string, subject: string): Promise<UserIdentityRecord | null>;
+  /** the identities linked to one user, oldest first */
+  listUserIdentities(user_id: string): Promise<UserIdentityRecord[]>;
   /**
-   * delete expired interactions, sessions, codes, refresh tokens, jtis; returns rows deleted.
+   * Links an identity to an existing user, or — when `user` is given — creates that user and the link in ONE
+   * transaction (JIT provisioning). StoreConflictError when the (issuer, subject) is linked already (a concurrent
+   * first login: the caller reads it again) or the username is taken; nothing is written then.
+   */
+  linkUserIdentity(identity: UserIdentityRecord, user?: UserRecord): Promise<void>;
+  /** records a later login: last_seen_at and the email asserted now */
+  touchUserIdentity(issuer: string, subject: string, email: string | null, now: number): Promise<void>;
+
+  // issue 4: RFC 8628 device authorization grant
+  /** StoreConflictError when the user_code is taken by a live code (the caller draws another) */
+  putDeviceCode(d: DeviceCodeRecord): Promise<void>;
+  /** the unexpired code with this (normalized) user code, whatever its status; null otherwise */
+  getDeviceCodeByUserCode(user_code: string, now: number): Promise<DeviceCodeRecord | null>;
+  /**
+   * Atomic decision on a pending, unexpired code: approval writes `grant` and binds user, scope and grant to the
+   * code in one transaction; denial only sets the status. Returns the decided record, or null when the code was not
+   * pending any more (decided by a concurrent request, expired, unknown) — nothing is written then.
+   */
+  decideDeviceCode(
+    user_code: string,
+    decision: { status: 'approved'; user_id: string; scope: string[]; grant: GrantRecord } | { status: 'denied' },
+    now: number,
+  ): Promise<DeviceCodeRecord | null>;
+  /**
+   * One poll by the device, atomic (RFC 8628 §3.4/§3.5): an approved code is consumed (single use: a second poll
+   * gets not_found); a pending code polled sooner than `interval` s after the last poll gets slow_down and its
+   * interval raised by 5; every poll of a live code records last_polled_at.
+   */
+  pollDeviceCode(device_code_hash: string, now: number): Promise<DevicePollResult>;
+
+  /**
+   * delete expired interactions, sessions, codes, refresh tokens, jtis, device codes; returns rows deleted.
    * Also clears the `grace_response` of refresh tokens rotated more than `grace_ms` ago (default
    * GRACE_RESPONSE_MAX_AGE_MS), so a replayable token response outlives its grace window only until the next
    * purge. Revoked grants are kept (the revoked-grant list and audit need them). Registered clients are deleted
