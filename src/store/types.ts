@@ -6,6 +6,8 @@
  * Methods that write several rows do it in one transaction: either all rows are written or none.
  */
 
+import type { DeviceDecision } from './rules.js';
+
 export interface UserRecord {
   id: string;
   username: string;
@@ -403,7 +405,7 @@ export interface Store {
    */
   decideDeviceCode(
     user_code: string,
-    decision: { status: 'approved'; user_id: string; scope: string[]; grant: GrantRecord } | { status: 'denied' },
+    decision: DeviceDecision,
     now: number,
   ): Promise<DeviceCodeRecord | null>;
   /**

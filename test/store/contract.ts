@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { StoreConflictError, type Store } from '../../src/store/types.js';
 import { auditContract } from './contract-audit.js';
 import { clientsContract } from './contract-clients.js';
+import { enterpriseContract } from './contract-enterprise.js';
 import { grantsContract } from './contract-grants.js';
 import { tokenContract } from './contract-tokens.js';
 import { code, DAY, freshStore, grant, interaction, MIN, refresh, signingKey, T0, user } from './fixtures.js';
@@ -247,5 +248,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     grantsContract(open);
     auditContract(open);
     clientsContract(open);
+    enterpriseContract(open);
   });
 }

@@ -8,6 +8,8 @@ import {
   type ClientTrustRecord,
   type ConsentRecord,
   type ConsumeCodeResult,
+  type DeviceCodeRecord,
+  type DevicePollResult,
   type GrantFilter,
   type GrantRecord,
   type GrantSummary,
@@ -18,10 +20,13 @@ import {
   type SessionRecord,
   type SigningKeyRecord,
   type Store,
+  type UserIdentityRecord,
   type UserRecord,
 } from '../types.js';
 import { PostgresAuditLog } from './audit.js';
 import { PostgresClients } from './clients.js';
+import { PostgresEnterprise } from './enterprise.js';
+import type { DeviceDecision } from '../rules.js';
 import { ConfigError } from '../../core/errors.js';
 import { all, conflictAs, createPool, errorCode, one, run, transaction, type Pool, type PostgresOptions } from './db.js';
 import { toConsent, toInteraction, toSession, toSigningKey, toUser, type InteractionRow } from './rows.js';
@@ -35,18 +40,20 @@ export type { PostgresOptions } from './db.js';
  * The multi-instance store (ARCHITECTURE "Deployment"): N stateless instances on one PostgreSQL, each with a
  * bounded pool. Every single-use operation is one statement or one transaction that takes the row or advisory
  * locks it needs, so it holds across instances exactly as the SQLite store's IMMEDIATE transactions hold across
- * processes. Grants, codes and tokens live in tokens.ts, the audit log in audit.ts, client trust in clients.ts.
+ * processes. Grants, codes and tokens live in tokens.ts, the audit log in audit.ts, client trust in clients.ts, identities and device codes in enterprise.ts.
  */
 export class PostgresStore implements Store {
   private readonly tokens: PostgresTokens;
   private readonly audit: PostgresAuditLog;
   private readonly clients: PostgresClients;
+  private readonly enterprise: PostgresEnterprise;
   private closed = false;
 
   constructor(private readonly pool: Pool) {
     this.tokens = new PostgresTokens(pool);
     this.audit = new PostgresAuditLog(pool);
     this.clients = new PostgresClients(pool);
+    this.enterprise = new PostgresEnterprise(pool);
   }
 
   async migrate(): Promise<void> {
@@ -279,6 +286,32 @@ export class PostgresStore implements Store {
     return this.clients.listRegistered();
   }
 
+  // issue 4: external identities and device codes (./enterprise.ts)
+  getUserIdentity(issuer: string, subject: string): Promise<UserIdentityRecord | null> {
+    return this.enterprise.getIdentity(issuer, subject);
+  }
+  listUserIdentities(user_id: string): Promise<UserIdentityRecord[]> {
+    return this.enterprise.listIdentities(user_id);
+  }
+  linkUserIdentity(identity: UserIdentityRecord, user?: UserRecord): Promise<void> {
+    return this.enterprise.link(identity, user);
+  }
+  touchUserIdentity(issuer: string, subject: string, email: string | null, now: number): Promise<void> {
+    return this.enterprise.touch(issuer, subject, email, now);
+  }
+  putDeviceCode(d: DeviceCodeRecord): Promise<void> {
+    return this.enterprise.putDevice(d);
+  }
+  getDeviceCodeByUserCode(user_code: string, now: number): Promise<DeviceCodeRecord | null> {
+    return this.enterprise.deviceByUserCode(user_code, now);
+  }
+  decideDeviceCode(user_code: string, decision: DeviceDecision, now: number): Promise<DeviceCodeRecord | null> {
+    return this.enterprise.decide(user_code, decision, now);
+  }
+  pollDeviceCode(device_code_hash: string, now: number): Promise<DevicePollResult> {
+    return this.enterprise.poll(device_code_hash, now);
+  }
+
   async purgeExpired(now: number, grace_ms: number = GRACE_RESPONSE_MAX_AGE_MS): Promise<number> {
     return transaction(this.pool, async (c) => {
       let deleted = 0;
@@ -292,6 +325,7 @@ export class PostgresStore implements Store {
         deleted += await run(c, sql, [now]);
       }
       deleted += await this.clients.purge(c, now);
+      deleted += await this.enterprise.purge(c, now);
       await c.query('UPDATE refresh_tokens SET grace_response = NULL WHERE grace_response IS NOT NULL AND rotated_at < $1', [now - grace_ms]);
       return deleted;
     });

@@ -170,6 +170,35 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX registered_clients_expires_at ON registered_clients (expires_at);
   `,
+  /* 4: issue 4 — external identities (upstream OIDC login, ID-JAG subjects) and RFC 8628 device codes */ `
+  CREATE TABLE user_identities (
+    issuer       TEXT COLLATE "C" NOT NULL,
+    subject      TEXT COLLATE "C" NOT NULL,
+    user_id      TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    email        TEXT,
+    created_at   BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+  );
+  CREATE INDEX user_identities_user_id ON user_identities (user_id);
+
+  CREATE TABLE device_codes (
+    device_code_hash TEXT PRIMARY KEY,
+    user_code        TEXT COLLATE "C" NOT NULL UNIQUE,
+    client_id        TEXT COLLATE "C" NOT NULL,
+    scope            JSONB NOT NULL CHECK (jsonb_typeof(scope) = 'array'),
+    resource         TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+    user_id          TEXT,
+    grant_id         TEXT,
+    interval         INTEGER NOT NULL,
+    last_polled_at   BIGINT,
+    created_at       BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    consumed_at      BIGINT
+  );
+  CREATE INDEX device_codes_expires_at ON device_codes (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,8 @@ import {
   type ClientTrustRecord,
   type ConsentRecord,
   type ConsumeCodeResult,
+  type DeviceCodeRecord,
+  type DevicePollResult,
   type GrantFilter,
   type GrantRecord,
   type GrantSummary,
@@ -23,8 +25,10 @@ import {
   type SessionRecord,
   type SigningKeyRecord,
   type Store,
+  type UserIdentityRecord,
   type UserRecord,
 } from '../types.js';
+import type { DeviceDecision } from '../rules.js';
 import {
   codeRow,
   consentRow,
@@ -43,6 +47,7 @@ import {
 } from './rows.js';
 import { SqliteAuditLog } from './audit.js';
 import { SqliteClients } from './clients.js';
+import { SqliteEnterprise } from './enterprise.js';
 import { configure, migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -75,6 +80,7 @@ export class SqliteStore implements Store {
   private readonly tx: ReturnType<SqliteStore['transactions']>;
   private readonly audit: SqliteAuditLog;
   private readonly clients: SqliteClients;
+  private readonly enterprise: SqliteEnterprise;
 
   constructor(readonly file: string) {
     const inMemory = file === ':memory:' || file === '';
@@ -91,6 +97,7 @@ export class SqliteStore implements Store {
     this.tx = this.transactions();
     this.audit = new SqliteAuditLog(this.db);
     this.clients = new SqliteClients(this.db);
+    this.enterprise = new SqliteEnterprise(this.db, this.q);
   }
 
   /** multi-statement writes, each one IMMEDIATE transaction (run with `.immediate(...)`) */
@@ -114,6 +121,7 @@ export class SqliteStore implements Store {
         let deleted = 0;
         for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
         deleted += this.clients.purge(now);
+        deleted += this.enterprise.purge(now);
         this.q.clearGraceResponses.run(now - grace_ms);
         return deleted;
       }),
@@ -383,6 +391,40 @@ export class SqliteStore implements Store {
 
   async listRegisteredClients(): Promise<RegisteredClientRecord[]> {
     return this.clients.listRegistered();
+  }
+
+  // issue 4: external identities and device codes (./enterprise.ts)
+
+  async getUserIdentity(issuer: string, subject: string): Promise<UserIdentityRecord | null> {
+    return this.enterprise.getIdentity(issuer, subject);
+  }
+
+  async listUserIdentities(user_id: string): Promise<UserIdentityRecord[]> {
+    return this.enterprise.listIdentities(user_id);
+  }
+
+  async linkUserIdentity(identity: UserIdentityRecord, user?: UserRecord): Promise<void> {
+    this.enterprise.link(identity, user);
+  }
+
+  async touchUserIdentity(issuer: string, subject: string, email: string | null, now: number): Promise<void> {
+    this.enterprise.touch(issuer, subject, email, now);
+  }
+
+  async putDeviceCode(d: DeviceCodeRecord): Promise<void> {
+    this.enterprise.putDevice(d);
+  }
+
+  async getDeviceCodeByUserCode(user_code: string, now: number): Promise<DeviceCodeRecord | null> {
+    return this.enterprise.deviceByUserCode(user_code, now);
+  }
+
+  async decideDeviceCode(user_code: string, decision: DeviceDecision, now: number): Promise<DeviceCodeRecord | null> {
+    return this.enterprise.decide(user_code, decision, now);
+  }
+
+  async pollDeviceCode(device_code_hash: string, now: number): Promise<DevicePollResult> {
+    return this.enterprise.poll(device_code_hash, now);
   }
 
   async purgeExpired(now: number, grace_ms: number = GRACE_RESPONSE_MAX_AGE_MS): Promise<number> {

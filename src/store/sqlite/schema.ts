@@ -163,6 +163,35 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX registered_clients_expires_at ON registered_clients (expires_at);
   `,
+  /* 4: issue 4 — external identities (upstream OIDC login, ID-JAG subjects) and RFC 8628 device codes */ `
+  CREATE TABLE user_identities (
+    issuer       TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    email        TEXT,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (issuer, subject)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX user_identities_user_id ON user_identities (user_id);
+
+  CREATE TABLE device_codes (
+    device_code_hash TEXT PRIMARY KEY,
+    user_code        TEXT NOT NULL UNIQUE,
+    client_id        TEXT NOT NULL,
+    scope            TEXT NOT NULL CHECK (json_valid(scope)),
+    resource         TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+    user_id          TEXT,
+    grant_id         TEXT,
+    interval         INTEGER NOT NULL,
+    last_polled_at   INTEGER,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    consumed_at      INTEGER
+  ) STRICT;
+  CREATE INDEX device_codes_expires_at ON device_codes (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
