@@ -3,7 +3,10 @@
  * signed by its own key ring) vs the same SDK upstream behind a bare undici reverse proxy, same closed-loop
  * load, rounds alternated A/B/A/B… Each server runs in its own child process so its CPU time is attributable.
  *
- *   node --import tsx bench/gateway-overhead.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS)
+ * BENCH_BASE_DIR (another checkout of this repo, e.g. the last commit, with its own bench/gateway-overhead.ts)
+ * adds that checkout's gateway as a third side in the same alternation: the "before" column.
+ *
+ *   node --import tsx bench/gateway-overhead.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_BASE_DIR)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -134,12 +137,12 @@ interface Child {
   stop(): void;
 }
 
-async function spawnChild(role: string, arg?: string, prof = false): Promise<Child> {
+async function spawnChild(role: string, arg?: string, prof = false, script = fileURLToPath(import.meta.url)): Promise<Child> {
   const execArgv = ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])];
   // a child's logs (Portcullis logs every request at info, as in production) go to a file, not the terminal
-  const logFile = join(LOG_DIR, `${role}.log`);
+  const logFile = join(LOG_DIR, `${role}${script === fileURLToPath(import.meta.url) ? '' : '-base'}.log`);
   const logFd = openSync(logFile, 'w');
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', role, ...(arg ? [arg] : [])], { execArgv, stdio: ['ignore', logFd, logFd, 'ipc'] });
+  const proc = fork(script, ['--child', role, ...(arg ? [arg] : [])], { execArgv, stdio: ['ignore', logFd, logFd, 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     const tail = () => readFileSync(logFile, 'utf8').slice(-2000);
     const t = setTimeout(() => reject(new Error(`${role} did not start: ${tail()}`)), 30_000);
@@ -194,6 +197,9 @@ async function main(): Promise<void> {
   const bare = await spawnChild('bare', upstream.ready.url);
   const gw = await spawnChild('portcullis', upstream.ready.url, prof);
   const gwHeaders = { ...BASE_HEADERS, authorization: `Bearer ${gw.ready.token!}` };
+  const baseDir = process.env.BENCH_BASE_DIR;
+  const base = baseDir ? await spawnChild('portcullis', upstream.ready.url, false, join(baseDir, 'bench', 'gateway-overhead.ts')) : undefined;
+  const baseHeaders = base ? { ...BASE_HEADERS, authorization: `Bearer ${base.ready.token!}` } : {};
   let ok = false;
   try {
     // sanity: the gateway answers the tool call (and refuses without the token)
@@ -207,15 +213,18 @@ async function main(): Promise<void> {
     progress(`warm-up ${WARMUP_MS} ms each`);
     await round(bare, upstream, BASE_HEADERS, WARMUP_MS);
     await round(gw, upstream, gwHeaders, WARMUP_MS);
+    if (base) await round(base, upstream, baseHeaders, WARMUP_MS);
 
     const A: Round[] = [];
     const B: Round[] = [];
+    const C: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       // alternate which side goes first, so drift (thermal, GC, sqlite growth) hits both
-      const order = i % 2 === 0 ? (['gw', 'bare'] as const) : (['bare', 'gw'] as const);
+      const sides = base ? (['gw', 'bare', 'base'] as const) : (['gw', 'bare'] as const);
+      const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
       for (const side of order) {
-        const r = side === 'gw' ? await round(gw, upstream, gwHeaders, SECONDS * 1000) : await round(bare, upstream, BASE_HEADERS, SECONDS * 1000);
-        (side === 'gw' ? A : B).push(r);
+        const r = side === 'gw' ? await round(gw, upstream, gwHeaders, SECONDS * 1000) : side === 'base' ? await round(base!, upstream, baseHeaders, SECONDS * 1000) : await round(bare, upstream, BASE_HEADERS, SECONDS * 1000);
+        (side === 'gw' ? A : side === 'base' ? C : B).push(r);
         progress(`round ${i + 1} ${side.padEnd(4)} ${r.load.rps.toFixed(0)} req/s, ${r.cpuPerReq.toFixed(0)} µs CPU/req (upstream ${r.upstreamCpuPerReq.toFixed(0)}), p99 ${percentile(r.load.latencies, 99).toFixed(1)} ms`);
       }
     }
@@ -233,12 +242,19 @@ async function main(): Promise<void> {
         { name: 'upstream CPU per request', unit: 'µs', stat: stat([...A, ...B].map((r) => r.upstreamCpuPerReq)) },
         { name: 'portcullis p99', unit: 'ms', stat: stat(A.map((r) => percentile(r.load.latencies, 99))) },
         { name: 'bare proxy p99', unit: 'ms', stat: stat(B.map((r) => percentile(r.load.latencies, 99))) },
+        ...(base
+          ? [
+              { name: 'before (base): throughput ratio', unit: '', stat: stat(C.map((c, i) => c.load.rps / B[i]!.load.rps)) },
+              { name: 'before (base): CPU per request ratio', unit: '', stat: stat(C.map((c, i) => c.cpuPerReq / B[i]!.cpuPerReq)) },
+              { name: 'before (base): CPU per request', unit: 'µs', stat: stat(C.map((r) => r.cpuPerReq)) },
+            ]
+          : []),
       ],
-      notes: [`${ROUNDS} rounds × ${SECONDS} s per side, ${CONNECTIONS} connections, alternated; load generator, gateway/proxy and upstream share this machine's CPUs`],
+      notes: [`${ROUNDS} rounds × ${SECONDS} s per side, ${CONNECTIONS} connections, alternated; load generator, gateway/proxy and upstream share this machine's CPUs${baseDir ? `; before (base) = the gateway of ${baseDir}, a third side in the same alternation` : ''}`],
     });
     ok = true;
   } finally {
-    for (const c of [gw, bare, upstream]) c.stop();
+    for (const c of [gw, bare, upstream, ...(base ? [base] : [])]) c.stop();
     if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
     else progress(`child logs kept in ${LOG_DIR}`);
   }

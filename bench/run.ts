@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: runs every figure script one after another (never concurrently: they would share CPUs),
  * echoes each summary line, and writes bench/RESULTS.md (a Markdown table: median, spread, goal, pass/fail).
+ * BENCH_BASE_DIR / BENCH_BASE_BIN (another checkout, e.g. the last commit built in /tmp/base) add "before"
+ * rows measured in the same alternation (gateway-overhead, token-verify, footprint).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt, passes, pct, type FigureResult } from './lib.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCRIPTS = ['gateway-overhead.ts', 'token-verify.ts', 'footprint.ts'];
+const SCRIPTS = ['gateway-overhead.ts', 'token-verify.ts', 'token-endpoint.ts', 'cimd.ts', 'footprint.ts'];
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-run-'));
 const out = join(dir, 'results.jsonl');
@@ -21,7 +23,7 @@ for (const script of SCRIPTS) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, script)], {
     env: { ...process.env, BENCH_OUT: out },
     stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 180_000,
+    timeout: 600_000,
   });
   if (r.status !== 0) failed.push(`${script} (${r.signal ?? `exit ${r.status}`})`);
 }

@@ -1,0 +1,335 @@
+/**
+ * Issue 9 figure 3: the token endpoint. `client_credentials` and `refresh_token` grants per second, Portcullis
+ * (startRuntime as `serve` runs it: the durable embedded SQLite store, the audit log on) vs panva's
+ * `oidc-provider` (its default in-memory adapter, JWT access tokens signed ES256 through resource indicators).
+ * Each server runs in its own child process; the same closed-loop load (BENCH_CONNECTIONS connections) goes to
+ * each in turn, the order alternating every round. Refresh tokens rotate on both sides, each connection
+ * following its own chain. Also reported: the full authorization-code flow (authorize → login → consent →
+ * token, a fresh browserless session each time, so the argon2id password check is in it) per second.
+ *
+ *   node --import tsx bench/token-endpoint.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'undici';
+import { driveAuthorization } from '../test/helpers/browserless.js';
+import { pkceS256 } from '../test/helpers/pkce.js';
+import { freePort, progress, report, stat } from './lib.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const FLOW_CONCURRENCY = 4;
+const CC_ID = 'bench-service';
+const CC_SECRET = 'bench-service-secret-0123456789abcdef';
+const PUBLIC_ID = 'bench-public';
+const REDIRECT = 'http://127.0.0.1:53111/callback';
+const SCOPE = 'notes:read';
+const PASSWORD = 'bench-password-1';
+const LOG_DIR = process.argv[2] === '--child' ? '' : mkdtempSync(join(tmpdir(), 'portcullis-bench-logs-'));
+
+type Ready = { type: 'ready'; base: string; resource: string; refreshTokens: string[] };
+type Cpu = { type: 'cpu'; user: number; system: number };
+
+// ---------------------------------------------------------------- children
+
+function serveIpc(): void {
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ type: 'cpu', user: u.user, system: u.system } satisfies Cpu);
+    } else if (m.type === 'exit') process.exit(0);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function childPortcullis(): Promise<void> {
+  const { configSchema } = await import('../src/config/schema.js');
+  const { startRuntime } = await import('../src/server/runtime.js');
+  const { hashPassword } = await import('../src/as/passwords.js');
+  const { silentLogger } = await import('../src/core/log.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-token-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  process.env.BENCH_CC_SECRET = CC_SECRET;
+  const port = await freePort();
+  const config = configSchema.parse({
+    issuer: `http://127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    dev: true,
+    data_dir: dataDir,
+    resources: [{ path: '/mcp', upstream: 'http://127.0.0.1:9/mcp', name: 'Bench', scopes: ['notes:read', 'notes:write'] }],
+    // one client IP sends all the load here; oidc-provider has no rate limits either
+    rate_limits: { enabled: false },
+    clients: [
+      { client_id: CC_ID, token_endpoint_auth_method: 'client_secret_basic', client_secret_env: 'BENCH_CC_SECRET', grant_types: ['client_credentials'] },
+      { client_id: PUBLIC_ID, client_name: 'Bench client', redirect_uris: [REDIRECT] },
+    ],
+  });
+  // info logs as in production (to a file, see spawnChild); BENCH_SILENT=1 turns them off
+  const runtime = await startRuntime(config, process.env.BENCH_SILENT === '1' ? { log: silentLogger() } : {});
+  await runtime.store.createUser({ id: 'bench-user', username: 'bench', password_hash: await hashPassword(PASSWORD), roles: [], disabled: false, created_at: Date.now() });
+  process.send!({ type: 'ready', base: runtime.listenUrl, resource: runtime.settings.resources[0]!.id, refreshTokens: [] } satisfies Ready);
+}
+
+async function childOidcProvider(): Promise<void> {
+  const { default: Provider } = await import('oidc-provider');
+  const { exportJWK, generateKeyPair } = await import('jose');
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const resource = `${issuer}/mcp`;
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const provider = new Provider(issuer, {
+    clients: [
+      { client_id: CC_ID, client_secret: CC_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
+      { client_id: PUBLIC_ID, grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [REDIRECT], response_types: ['code'], token_endpoint_auth_method: 'none' },
+    ],
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] },
+    scopes: ['openid', 'offline_access', 'notes:read', 'notes:write'],
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'notes:read notes:write', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'ES256' } } }),
+      },
+    },
+    // as Portcullis: every refresh rotates
+    rotateRefreshToken: () => true,
+    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+  } as ConstructorParameters<typeof Provider>[1]);
+  // the refresh-token chains start from grants made here (the interactive flow is not what this figure measures)
+  const client = await provider.Client.find(PUBLIC_ID);
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const grant = new provider.Grant({ accountId: `user-${i}`, clientId: PUBLIC_ID });
+    grant.addOIDCScope('openid offline_access');
+    grant.addResourceScope(resource, SCOPE);
+    const grantId = await grant.save();
+    const rt = new provider.RefreshToken({ accountId: `user-${i}`, client: client!, grantId, scope: 'openid offline_access', resource, gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000) });
+    refreshTokens.push(await rt.save());
+  }
+  await new Promise<void>((r) => provider.listen(port, '127.0.0.1' as never, r as never));
+  process.send!({ type: 'ready', base: issuer, resource, refreshTokens } satisfies Ready);
+}
+
+// ---------------------------------------------------------------- coordinator
+
+interface Child {
+  name: string;
+  ready: Ready;
+  tokenPath: string;
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+async function spawnChild(role: 'portcullis' | 'oidc-provider'): Promise<Child> {
+  // a child's logs go to a file (kept when something fails), not the terminal
+  const logFile = join(LOG_DIR, `${role}.log`);
+  const logFd = openSync(logFile, 'w');
+  const proc: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child', role], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])], stdio: ['ignore', logFd, logFd, 'ipc'] });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const tail = () => readFileSync(logFile, 'utf8').slice(-2000);
+    const t = setTimeout(() => reject(new Error(`${role} did not start: ${tail()}`)), 60_000);
+    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}: ${tail()}`)));
+    proc.on('message', (m: Ready | Cpu) => {
+      if (m.type === 'ready') {
+        clearTimeout(t);
+        resolve(m);
+      }
+    });
+  });
+  proc.removeAllListeners('exit');
+  return {
+    name: role,
+    ready,
+    tokenPath: role === 'portcullis' ? '/token' : '/token',
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        const on = (m: Ready | Cpu) => {
+          if (m.type !== 'cpu') return;
+          proc.off('message', on);
+          resolve(m.user + m.system);
+        };
+        proc.on('message', on);
+        proc.send({ type: 'cpu' });
+      }),
+    stop: () => void proc.send({ type: 'exit' }),
+  };
+}
+
+const form = (o: Record<string, string>): string => new URLSearchParams(o).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const BASIC = { ...FORM, authorization: `Basic ${Buffer.from(`${encodeURIComponent(CC_ID)}:${encodeURIComponent(CC_SECRET)}`).toString('base64')}` };
+
+interface LoopResult {
+  requests: number;
+  errors: number;
+  rps: number;
+}
+
+/** closed loop: one undici Client per connection, `step` decides each request from that connection's state */
+async function loop(base: string, ms: number, step: (conn: number, client: Client) => Promise<boolean>): Promise<LoopResult> {
+  const clients = Array.from({ length: CONNECTIONS }, () => new Client(base, { pipelining: 1, keepAliveTimeout: 30_000 }));
+  let requests = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(
+    clients.map(async (client, conn) => {
+      while (performance.now() < deadline) {
+        if (await step(conn, client).catch(() => false)) requests++;
+        else if (++errors > 200) throw new Error('too many failed token requests');
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.close()));
+  return { requests, errors, rps: requests / seconds };
+}
+
+async function postToken(client: Client, path: string, headers: Record<string, string>, body: string): Promise<Record<string, unknown> | undefined> {
+  const res = await client.request({ path, method: 'POST', headers, body });
+  const json = (await res.body.json()) as Record<string, unknown>;
+  return res.statusCode === 200 && typeof json.access_token === 'string' ? json : undefined;
+}
+
+function clientCredentials(c: Child) {
+  const body = form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource });
+  return async (_conn: number, client: Client) => (await postToken(client, c.tokenPath, BASIC, body)) !== undefined;
+}
+
+function refreshChains(c: Child, chains: string[]) {
+  return async (conn: number, client: Client) => {
+    const body = form({ grant_type: 'refresh_token', refresh_token: chains[conn]!, client_id: PUBLIC_ID, resource: c.ready.resource });
+    const r = await postToken(client, c.tokenPath, FORM, body);
+    if (!r || typeof r.refresh_token !== 'string') return false;
+    chains[conn] = r.refresh_token;
+    return true;
+  };
+}
+
+/** authorize → login → consent → token against Portcullis, browserless, a fresh session each time */
+async function authorizationCodeFlow(c: Child): Promise<string> {
+  const { verifier, challenge } = pkceS256();
+  const u = new URL(`${c.ready.base}/authorize`);
+  for (const [k, v] of Object.entries({ response_type: 'code', client_id: PUBLIC_ID, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's', scope: SCOPE, resource: c.ready.resource })) u.searchParams.set(k, v);
+  const { location } = await driveAuthorization((url, init) => fetch(url, init), u.toString(), { username: 'bench', password: PASSWORD });
+  const code = new URL(location).searchParams.get('code');
+  if (!code) throw new Error(`no code: ${location}`);
+  const res = await fetch(`${c.ready.base}/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: PUBLIC_ID, resource: c.ready.resource }) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200 || typeof json.refresh_token !== 'string') throw new Error(`token: ${res.status} ${JSON.stringify(json)}`);
+  return json.refresh_token;
+}
+
+async function flows(c: Child, n: number): Promise<{ tokens: string[]; perSecond: number }> {
+  const tokens: string[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: FLOW_CONCURRENCY }, async () => {
+      while (next < n) {
+        next++;
+        tokens.push(await authorizationCodeFlow(c));
+      }
+    }),
+  );
+  return { tokens, perSecond: n / ((performance.now() - t0) / 1000) };
+}
+
+async function measure(c: Child, run: () => Promise<LoopResult>): Promise<{ rps: number; cpuPerReq: number; errors: number }> {
+  const c0 = await c.cpu();
+  const r = await run();
+  const c1 = await c.cpu();
+  return { rps: r.rps, cpuPerReq: (c1 - c0) / Math.max(1, r.requests), errors: r.errors };
+}
+
+async function main(): Promise<void> {
+  const pc = await spawnChild('portcullis');
+  const op = await spawnChild('oidc-provider');
+  let ok = false;
+  try {
+    // sanity: both answer both grants
+    for (const c of [pc, op]) {
+      const probe = new Client(c.ready.base);
+      if (!(await postToken(probe, c.tokenPath, BASIC, form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource })))) throw new Error(`${c.name}: client_credentials probe failed`);
+      await probe.close();
+    }
+    progress(`authorization-code flows against portcullis (${CONNECTIONS} refresh-token chains)`);
+    const warmFlows = await flows(pc, CONNECTIONS);
+    const pcChains = warmFlows.tokens;
+    const opChains = [...op.ready.refreshTokens];
+
+    const ms = SECONDS * 1000;
+    progress('warm-up');
+    await loop(pc.ready.base, 1000, clientCredentials(pc));
+    await loop(op.ready.base, 1000, clientCredentials(op));
+
+    const cc = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
+    const rt = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
+    const flowRates: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const order = i % 2 === 0 ? ([pc, op] as const) : ([op, pc] as const);
+      for (const c of order) {
+        const isPc = c === pc;
+        const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
+        const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, isPc ? pcChains : opChains)));
+        (isPc ? cc.pc : cc.op).push(a.rps);
+        (isPc ? cc.pcCpu : cc.opCpu).push(a.cpuPerReq);
+        (isPc ? rt.pc : rt.op).push(b.rps);
+        (isPc ? rt.pcCpu : rt.opCpu).push(b.cpuPerReq);
+        if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
+      }
+      flowRates.push((await flows(pc, 2 * FLOW_CONCURRENCY)).perSecond);
+      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s`);
+    }
+    report({
+      figure: 'token-endpoint',
+      metrics: [
+        { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: stat(cc.pc.map((p, i) => p / cc.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: stat(rt.pc.map((p, i) => p / rt.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'portcullis client_credentials', unit: 'grants/s', stat: stat(cc.pc) },
+        { name: 'oidc-provider client_credentials', unit: 'grants/s', stat: stat(cc.op) },
+        { name: 'portcullis refresh_token', unit: 'grants/s', stat: stat(rt.pc) },
+        { name: 'oidc-provider refresh_token', unit: 'grants/s', stat: stat(rt.op) },
+        { name: 'portcullis CPU per client_credentials grant', unit: 'µs', stat: stat(cc.pcCpu) },
+        { name: 'oidc-provider CPU per client_credentials grant', unit: 'µs', stat: stat(cc.opCpu) },
+        { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(rt.pcCpu) },
+        { name: 'oidc-provider CPU per refresh_token grant', unit: 'µs', stat: stat(rt.opCpu) },
+        { name: 'portcullis authorization-code flows (authorize → login → consent → token)', unit: 'flows/s', stat: stat(flowRates) },
+      ],
+      notes: [
+        `${ROUNDS} rounds × ${SECONDS} s per grant and side, ${CONNECTIONS} connections, alternated; Portcullis on its SQLite file store with auditing and info logs on, oidc-provider ${'9'} on its in-memory adapter, both signing ES256 JWT access tokens; refresh tokens rotate on both`,
+        `authorization-code flow: ${FLOW_CONCURRENCY} at a time, each with a fresh session (login includes the argon2id password check); oidc-provider's refresh chains start from grants saved through its model API`,
+      ],
+    });
+    ok = true;
+  } finally {
+    pc.stop();
+    op.stop();
+    if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
+    else progress(`child logs kept in ${LOG_DIR}`);
+  }
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') {
+  serveIpc();
+  const run = argv[1] === 'portcullis' ? childPortcullis() : argv[1] === 'oidc-provider' ? childOidcProvider() : Promise.reject(new Error(`unknown role ${argv[1]}`));
+  run.catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
