@@ -1,7 +1,10 @@
 import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
+import { ConfigError } from '../core/errors.js';
 import { open, seal } from '../core/secret.js';
 import type { Clock } from '../core/time.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Config } from '../config/schema.js';
 
 export interface ActiveKey {
   kid: string;
@@ -60,6 +63,13 @@ export class KeyRing {
     this.timer = null;
   }
 
+  /** issue 8: the console's rotation: this ring's store and secret, audited; reloaded so this instance publishes at once */
+  async rotate(o: RotateOptions, audit: Pick<AuditLog, 'record'>, by: RotationActor): Promise<{ added: SigningKeyRecord; retired: SigningKeyRecord[] }> {
+    const result = await rotateSigningKeysAudited(this.store, this.secret, this.clock(), o, audit, by);
+    await this.reload();
+    return result;
+  }
+
   /** Re-read the keys from the store (concurrent calls share one read). */
   reload(): Promise<void> {
     this.reloading ??= (async () => {
@@ -84,7 +94,18 @@ export class KeyRing {
         continue;
       }
       const jwk = JSON.parse(r.public_jwk) as JWK;
-      const priv = JSON.parse(open(this.secret, `signing-key:${r.kid}`, r.private_jwk_enc)) as JWK;
+      let sealed: string;
+      try {
+        sealed = open(this.secret, `signing-key:${r.kid}`, r.private_jwk_enc);
+      } catch {
+        // AES-GCM refuses: the store's keys were sealed under another master secret (a new PORTCULLIS_SECRET over an
+        // old data dir, or instances with different secrets) — say so at start instead of a crypto error
+        throw new ConfigError(
+          'PORTCULLIS_SECRET',
+          `the signing key ${r.kid} in the store was sealed with a different master secret; start with the secret it was created with (PORTCULLIS_SECRET, PORTCULLIS_SECRET_FILE or the generated <data_dir>/secret), or with a new store`,
+        );
+      }
+      const priv = JSON.parse(sealed) as JWK;
       next.push({ record: r, jwk, publicKey: (await importJWK(jwk, r.alg)) as CryptoKey, privateKey: (await importJWK(priv, 'ES256')) as CryptoKey });
     }
     if (!next.some((k) => k.record.activates_at <= now)) throw new Error('no active signing key');
@@ -176,4 +197,34 @@ export async function rotateSigningKeys(store: Store, secret: Buffer, now: numbe
   const retired = current.map((k) => ({ ...k, retired_at: added.activates_at + o.longestTokenMs }));
   for (const k of retired) await store.putSigningKey(k);
   return { added, retired };
+}
+
+/** the rotation timing from the configuration (`keys.publish_before_s`; access-token lifetime + clock skew) */
+export function rotateOptions(config: Pick<Config, 'keys' | 'tokens'>): RotateOptions {
+  return { publishBeforeMs: config.keys.publish_before_s * 1000, longestTokenMs: (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000 };
+}
+
+/** who rotated: an administrator in the console, or the operator running `portcullis keys rotate` */
+export interface RotationActor {
+  name: string;
+  via: 'console' | 'cli';
+  user_id?: string | null;
+}
+
+/**
+ * The one audited rotation (issue 8), used by `portcullis keys rotate` and the admin console alike: rotate, then an
+ * `admin.action` `keys.rotate` naming who did it, the new kid, when it signs and which keys retire when.
+ */
+export async function rotateSigningKeysAudited(store: Store, secret: Buffer, now: number, o: RotateOptions, audit: Pick<AuditLog, 'record'>, by: RotationActor): Promise<{ added: SigningKeyRecord; retired: SigningKeyRecord[] }> {
+  const result = await rotateSigningKeys(store, secret, now, o);
+  await audit.record(
+    'admin.action',
+    {
+      action: 'keys.rotate',
+      target: result.added.kid,
+      detail: { actor: by.name, via: by.via, activates_at: result.added.activates_at, retired: result.retired.map((k) => ({ kid: k.kid, retired_at: k.retired_at })) },
+    },
+    { user_id: by.user_id ?? null },
+  );
+  return result;
 }

@@ -107,3 +107,20 @@ describe('keys rotate: published before first use, retired after the last token 
     await store.close();
   });
 });
+
+describe('ARCHITECTURE "Keys and the master secret": a store sealed under another secret (keys.secret-mismatch)', () => {
+  test('start-up fails with a configuration error naming PORTCULLIS_SECRET, not a crypto error (keys.secret-mismatch)', async () => {
+    const store = await openStore('sqlite::memory:');
+    try {
+      const clock = () => Date.UTC(2026, 10, 24);
+      await new KeyRing(store, SECRET, clock).init();
+      const other = new KeyRing(store, Buffer.from('o'.repeat(32)), clock);
+      await assert.rejects(
+        other.init(),
+        (e: Error & { option?: string }) => e.name === 'ConfigError' && e.option === 'PORTCULLIS_SECRET' && /sealed with a different master secret/.test(e.message),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

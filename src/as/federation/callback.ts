@@ -1,9 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import { importJWK } from 'jose';
 import type { AsContext } from '../context.js';
-import { interactionCookie, readCookie } from '../endpoints/cookies.js';
+import { constantTimeEqual, sha256 } from '../../core/random.js';
+import { clearCookie, interactionCookie, readCookie, upstreamLoginCookie } from '../endpoints/cookies.js';
 import { startSession } from '../endpoints/session.js';
 import { mapClaims } from './claims.js';
+import { returnLocation, safeReturnTo } from './continuation.js';
 import { requestOptions } from './discovery.js';
 import { aadstsCode, upstreamFailure, type FailureInfo, type UpstreamFailureReason } from './failure.js';
 import { federationOf } from './federation.js';
@@ -11,14 +13,16 @@ import { authorizationResponseIssuer, idTokenIssuer, isTemplated } from './issue
 import { takeLoginState } from './login-state.js';
 import { userForIdentity } from './provision.js';
 import type { UpstreamIdp } from './settings.js';
+import type { InteractionRecord } from '../../store/types.js';
 import { errorPage } from '../pages/error.js';
 
 /**
- * `GET <issuer>/login/callback/<idp>`: the IdP's authorization response. In order: the browser's interaction
- * cookie, `state` (single use, bound to that interaction), RFC 9207 `iss`, an IdP error, the code exchange with
+ * `GET <issuer>/login/callback/<idp>`: the IdP's authorization response. In order: the browser's binding (the
+ * interaction cookie, or for a page the upstream-login cookie), `state` (single use, bound to it), RFC 9207 `iss`, an IdP error, the code exchange with
  * the PKCE verifier, the ID token (signature, iss, aud, exp, iat, nonce — oauth4webapi; Entra tenant rules —
- * issuer.ts), the claims → local user, then a session and back to the interaction, which goes on to consent
- * exactly as after a password sign-in. The IdP's tokens are dropped here: never stored, never shown.
+ * issuer.ts), the claims → local user, then a session and back to where the sign-in started: the interaction,
+ * which goes on to consent exactly as after a password sign-in, or the page (continuation.ts: a path of this
+ * server from a fixed list, checked again here). The IdP's tokens are dropped here: never stored, never shown.
  */
 export async function upstreamCallback(ctx: AsContext, req: Request, idpId: string): Promise<Response> {
   const found = federationOf(ctx).find(idpId);
@@ -28,16 +32,30 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   const now = ctx.clock();
   const params = new URL(req.url).searchParams;
 
+  // the browser that started the sign-in: its interaction (authorization), or its upstream-login cookie (a page)
   const bound = readCookie(req, interactionCookie(ctx.settings));
-  if (!bound || bound.length > 128) return fail('no_interaction', 400);
+  const pageBinding = readCookie(req, upstreamLoginCookie(ctx.settings));
+  const sane = (v: string | undefined): v is string => v !== undefined && v.length > 0 && v.length <= 128;
+  if (!sane(bound) && !sane(pageBinding)) return fail('no_interaction', 400);
   const state = params.get('state');
   if (!state) return fail('state_missing', 400);
   // [SEC] "Confused Deputy Problem": state matched server-side, single use (taken atomically), short-lived
   const saved = await takeLoginState(ctx.store, state, now);
   if (!saved) return fail('state_unknown', 400);
-  if (saved.idp !== idp.id || saved.interaction_id !== bound) return fail('state_mismatch', 400, { detail: saved.idp !== idp.id ? `state issued for ${saved.idp}` : 'state of another interaction' });
-  const interaction = await ctx.store.getInteraction(saved.interaction_id, now);
-  if (!interaction) return fail('no_interaction', 400, { detail: 'interaction expired' });
+  if (saved.idp !== idp.id) return fail('state_mismatch', 400, { detail: `state issued for ${saved.idp}` });
+  const continuation = saved.continuation;
+  let interaction: InteractionRecord | null = null;
+  let returnTo: string | null = null;
+  if (continuation.kind === 'interaction') {
+    if (!sane(bound) || continuation.interaction_id !== bound) return fail('state_mismatch', 400, { detail: 'state of another interaction' });
+    interaction = await ctx.store.getInteraction(continuation.interaction_id, now);
+    if (!interaction) return fail('no_interaction', 400, { detail: 'interaction expired' });
+  } else {
+    if (!sane(pageBinding) || !saved.browser || !constantTimeEqual(sha256(pageBinding), saved.browser)) return fail('state_mismatch', 400, { detail: 'state of another browser' });
+    // checked at the start already; checked again, as it decides where the browser goes
+    returnTo = safeReturnTo(ctx.settings, continuation.return_to);
+    if (!returnTo) return fail('state_mismatch', 400, { detail: 'return path not allowed' });
+  }
 
   let as: oauth.AuthorizationServer;
   try {
@@ -105,8 +123,8 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   if (!provisioned.ok) return fail(provisioned.reason, 403, { issuer: expectedIssuer, detail: `subject ${m.subject}` });
   const user = provisioned.user;
 
-  await ctx.store.setInteractionUser(interaction.id, user.id);
-  ctx.log.info({ event: 'login', method: 'upstream', idp: idp.id, user_id: user.id, provisioned: provisioned.provisioned }, 'user signed in through an upstream IdP');
+  if (interaction) await ctx.store.setInteractionUser(interaction.id, user.id);
+  ctx.log.info({ event: 'login', method: 'upstream', idp: idp.id, user_id: user.id, provisioned: provisioned.provisioned, ...(returnTo ? { return_to: returnTo } : {}) }, 'user signed in through an upstream IdP');
   await ctx.audit.record(
     'login.upstream.success',
     {
@@ -119,10 +137,13 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
       ...(provisioned.roles_changed ? { roles_changed: true } : {}),
       ...(isTemplated(as.issuer) || tenant ? { tenant } : {}),
       ...(m.groups_overage ? { groups_overage: true } : {}),
+      ...(returnTo ? { return_to: returnTo } : {}),
     },
-    { user_id: user.id, client_id: interaction.params.client_id },
+    interaction ? { user_id: user.id, client_id: interaction.params.client_id } : { user_id: user.id },
   );
-  const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${interaction.id}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  const location = interaction ? `${ctx.settings.endpoints.interaction}/${interaction.id}` : returnLocation(ctx.settings, returnTo!);
+  const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  if (!interaction) clearCookie(headers, upstreamLoginCookie(ctx.settings), ctx.settings.secureCookies);
   await startSession(ctx, headers, user);
   return new Response(null, { status: 303, headers });
 }

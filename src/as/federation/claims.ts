@@ -42,6 +42,7 @@ export function mapClaims(idpId: string, c: UpstreamIdpConfig, claims: Record<st
     if (raw === undefined && names && typeof names === 'object' && c.claims.groups in names) groups_overage = true;
   }
   const roles = new Set(c.default_roles);
-  for (const g of groups) for (const r of c.group_roles[g] ?? []) roles.add(r);
+  // own entries only: a group named "constructor" or "__proto__" must not find Object.prototype's members
+  for (const g of groups) for (const r of Object.hasOwn(c.group_roles, g) ? c.group_roles[g]! : []) roles.add(r);
   return { ok: true, identity: { subject, email, email_verified, username, roles: [...roles].sort(), groups_overage } };
 }

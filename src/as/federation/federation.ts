@@ -40,3 +40,14 @@ export function upstreamButtons(ctx: AsContext, interactionId: string, csrf: str
     href: `${ctx.settings.endpoints.interaction}/${interactionId}/upstream/${idp.id}?csrf=${encodeURIComponent(csrf)}`,
   }));
 }
+
+/**
+ * The "Sign in with …" links of a page's login form (Connected apps, admin console, device approval): back to
+ * `returnTo` (a path of continuation.ts's allow-list) after the IdP; `csrf` is the browser's login CSRF cookie.
+ */
+export function pageUpstreamButtons(ctx: AsContext, returnTo: string, csrf: string): Array<{ name: string; href: string }> {
+  return federationOf(ctx).idps.map((idp) => ({
+    name: idp.displayName,
+    href: `${ctx.settings.issuer}/login/upstream/${idp.id}?${new URLSearchParams({ return_to: returnTo, csrf })}`,
+  }));
+}

@@ -16,6 +16,10 @@ const sameRoles = (a: string[], b: string[]): boolean => a.length === b.length &
  * local account is never taken over by matching its name or email: identities are linked by (issuer, subject) only.
  */
 export async function userForIdentity(store: Store, idp: UpstreamIdp, issuer: string, m: MappedIdentity, now: number): Promise<ProvisionResult> {
+  // security review 2026-11-24: the stored email is what Portcullis, as an OpenID Provider and ID-JAG issuer, asserts
+  // about this user (src/as/oidc/claims.ts userEmail): only an email the IdP verified, so that nobody's self-chosen
+  // address (Entra's `email` is editable, with no email_verified) lets a relying party link them to another account
+  const email = m.email_verified ? m.email : null;
   for (let attempt = 0; attempt < 2; attempt++) {
     const link = await store.getUserIdentity(issuer, m.subject);
     if (link) {
@@ -29,7 +33,7 @@ export async function userForIdentity(store: Store, idp: UpstreamIdp, issuer: st
         user.roles = m.roles;
         roles_changed = true;
       }
-      await store.touchUserIdentity(issuer, m.subject, m.email, now);
+      await store.touchUserIdentity(issuer, m.subject, email, now);
       return { ok: true, user, provisioned: false, roles_changed };
     }
     if (!idp.config.jit_provisioning) return { ok: false, reason: 'not_provisioned' };
@@ -37,7 +41,7 @@ export async function userForIdentity(store: Store, idp: UpstreamIdp, issuer: st
     for (const username of candidates) {
       const user: UserRecord = { id: randomUUID(), username, password_hash: '', roles: m.roles, disabled: false, created_at: now };
       try {
-        await store.linkUserIdentity({ issuer, subject: m.subject, user_id: user.id, email: m.email, created_at: now, last_seen_at: now }, user);
+        await store.linkUserIdentity({ issuer, subject: m.subject, user_id: user.id, email, created_at: now, last_seen_at: now }, user);
         return { ok: true, user, provisioned: true, roles_changed: false };
       } catch (e) {
         if (!(e instanceof StoreConflictError)) throw e;

@@ -9,9 +9,9 @@ import { openStore } from '../../../src/store/open.js';
 import type { Store } from '../../../src/store/types.js';
 import { createApp } from '../../../src/server/app.js';
 import { startHarness, ISSUER, type Harness } from '../../helpers/as-harness.js';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, TestIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, signInAtIdp, TestIdp } from '../../helpers/oidc-idp.js';
 import { withPostgres } from '../../store/pg-harness.js';
-import { finish, toCallback } from './driver.js';
+import { browser, finish, toCallback } from './driver.js';
 
 await withPostgres((pg) => {
   describe('upstream OIDC login on PostgreSQL, two instances (as.federation.state-single-use)', () => {
@@ -60,6 +60,25 @@ await withPostgres((pg) => {
       assert.ok(failures.slice(0, 3).every((f) => (JSON.parse(f.data) as { reason: string }).reason === 'state_unknown'));
       const identities = await store1.listUserIdentities((await store1.getUserByName('quinn@example.test'))!.id);
       assert.equal(identities.length, 1);
+    });
+
+    test('a sign-in started from /account: the login state without an authorization request is single use across instances too, and the session works on both (as.federation.page-continuation, as.federation.state-single-use)', async () => {
+      const b = browser(h1);
+      const page = await (await b.get(`${ISSUER}/account`)).text();
+      const link = /href="([^"]*\/login\/upstream\/google\?[^"]*)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+      const go = await b.get(new URL(link, ISSUER).href);
+      assert.equal(go.status, 303);
+      const callback = await signInAtIdp(fetch, go.headers.get('location')!, `${ISSUER}/login/callback/google`, 'rosa', b.jar);
+      const send = (h: Harness) => h.request(callback.href, { redirect: 'manual', headers: { cookie: b.jar.header() } });
+      const results = await Promise.all([send(h2), send(h1), send(h2)]);
+      assert.deepEqual(results.map((r) => r.status).sort(), [303, 400, 400]);
+      const ok = results.find((r) => r.status === 303)!;
+      assert.equal(ok.headers.get('location'), `${ISSUER}/account`);
+      b.jar.take(ok);
+      for (const h of [h1, h2]) {
+        const account = await h.request('/account', { headers: { cookie: b.jar.header() } });
+        assert.match(await account.text(), /Signed in as <strong>rosa@example\.test<\/strong>/);
+      }
     });
   });
 });

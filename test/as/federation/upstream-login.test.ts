@@ -113,7 +113,7 @@ describe('upstream OIDC login (issue 4 item 3)', () => {
     // the user: linked by (tenant issuer, sub), username not from the unverified Entra email, roles from groups
     const link = await h.store.getUserIdentity(`${entra.origin}/${TENANT_A}/v2.0`, 'carol');
     assert.ok(link, `identity linked under the tenant issuer: ${JSON.stringify((await audits('login.upstream.success'))[0])}`);
-    assert.equal(link.email, 'carol@contoso.example');
+    assert.equal(link.email, null, 'an unverified email is not kept (never re-asserted downstream: review.federation.unverified-email-not-asserted)');
     const user = (await h.store.getUser(link.user_id))!;
     assert.equal(user.username, 'entra:carol', 'an unverified email is never the username');
     assert.equal(user.password_hash, '');
