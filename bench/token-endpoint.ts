@@ -7,7 +7,10 @@
  * following its own chain. Also reported: the full authorization-code flow (authorize → login → consent →
  * token, a fresh browserless session each time, so the argon2id password check is in it) per second.
  *
- *   node --import tsx bench/token-endpoint.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS)
+ * BENCH_BASE_DIR (another checkout of this repo, e.g. the last commit, with its own bench/token-endpoint.ts) adds
+ * its Portcullis as a third side in the same alternation: the "before" rows.
+ *
+ *   node --import tsx bench/token-endpoint.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_BASE_DIR)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -129,11 +132,11 @@ interface Child {
   stop(): void;
 }
 
-async function spawnChild(role: 'portcullis' | 'oidc-provider'): Promise<Child> {
+async function spawnChild(role: 'portcullis' | 'oidc-provider', script = fileURLToPath(import.meta.url), name: string = role): Promise<Child> {
   // a child's logs go to a file (kept when something fails), not the terminal
-  const logFile = join(LOG_DIR, `${role}.log`);
+  const logFile = join(LOG_DIR, `${name.replace(/\W+/g, '-')}.log`);
   const logFd = openSync(logFile, 'w');
-  const proc: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child', role], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])], stdio: ['ignore', logFd, logFd, 'ipc'] });
+  const proc: ChildProcess = fork(script, ['--child', role], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])], stdio: ['ignore', logFd, logFd, 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     const tail = () => readFileSync(logFile, 'utf8').slice(-2000);
     const t = setTimeout(() => reject(new Error(`${role} did not start: ${tail()}`)), 60_000);
@@ -147,7 +150,7 @@ async function spawnChild(role: 'portcullis' | 'oidc-provider'): Promise<Child> 
   });
   proc.removeAllListeners('exit');
   return {
-    name: role,
+    name,
     ready,
     tokenPath: role === 'portcullis' ? '/token' : '/token',
     cpu: () =>
@@ -254,10 +257,12 @@ async function measure(c: Child, run: () => Promise<LoopResult>): Promise<{ rps:
 async function main(): Promise<void> {
   const pc = await spawnChild('portcullis');
   const op = await spawnChild('oidc-provider');
+  const baseDir = process.env.BENCH_BASE_DIR;
+  const bp = baseDir ? await spawnChild('portcullis', join(baseDir, 'bench', 'token-endpoint.ts'), 'portcullis (base)') : null;
   let ok = false;
   try {
     // sanity: both answer both grants
-    for (const c of [pc, op]) {
+    for (const c of bp ? [pc, op, bp] : [pc, op]) {
       const probe = new Client(c.ready.base);
       if (!(await postToken(probe, c.tokenPath, BASIC, form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource })))) throw new Error(`${c.name}: client_credentials probe failed`);
       await probe.close();
@@ -266,18 +271,32 @@ async function main(): Promise<void> {
     const warmFlows = await flows(pc, CONNECTIONS);
     const pcChains = warmFlows.tokens;
     const opChains = [...op.ready.refreshTokens];
+    const bpChains = bp ? (await flows(bp, CONNECTIONS)).tokens : [];
 
     const ms = SECONDS * 1000;
     progress('warm-up');
     await loop(pc.ready.base, 1000, clientCredentials(pc));
     await loop(op.ready.base, 1000, clientCredentials(op));
+    if (bp) await loop(bp.ready.base, 1000, clientCredentials(bp));
 
     const cc = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
     const rt = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
     const flowRates: number[] = [];
+    const base = { cc: [] as number[], ccCpu: [] as number[], rt: [] as number[], rtCpu: [] as number[] };
     for (let i = 0; i < ROUNDS; i++) {
-      const order = i % 2 === 0 ? ([pc, op] as const) : ([op, pc] as const);
+      const sides = bp ? [pc, op, bp] : [pc, op];
+      const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
       for (const c of order) {
+        if (c === bp) {
+          const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
+          const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, bpChains)));
+          base.cc.push(a.rps);
+          base.ccCpu.push(a.cpuPerReq);
+          base.rt.push(b.rps);
+          base.rtCpu.push(b.cpuPerReq);
+          if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
+          continue;
+        }
         const isPc = c === pc;
         const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
         const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, isPc ? pcChains : opChains)));
@@ -288,7 +307,7 @@ async function main(): Promise<void> {
         if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
       }
       flowRates.push((await flows(pc, 2 * FLOW_CONCURRENCY)).perSecond);
-      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s`);
+      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s${bp ? `; base ${base.cc[i]!.toFixed(0)}/s, ${base.rt[i]!.toFixed(0)}/s` : ''}`);
     }
     report({
       figure: 'token-endpoint',
@@ -304,6 +323,16 @@ async function main(): Promise<void> {
         { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(rt.pcCpu) },
         { name: 'oidc-provider CPU per refresh_token grant', unit: 'µs', stat: stat(rt.opCpu) },
         { name: 'portcullis authorization-code flows (authorize → login → consent → token)', unit: 'flows/s', stat: stat(flowRates) },
+        ...(bp
+          ? [
+              { name: 'before (base): client_credentials ratio (base / oidc-provider)', unit: '', stat: stat(base.cc.map((p, i) => p / cc.op[i]!)) },
+              { name: 'before (base): refresh_token ratio (base / oidc-provider)', unit: '', stat: stat(base.rt.map((p, i) => p / rt.op[i]!)) },
+              { name: 'before (base): client_credentials', unit: 'grants/s', stat: stat(base.cc) },
+              { name: 'before (base): refresh_token', unit: 'grants/s', stat: stat(base.rt) },
+              { name: 'before (base): CPU per client_credentials grant', unit: 'µs', stat: stat(base.ccCpu) },
+              { name: 'before (base): CPU per refresh_token grant', unit: 'µs', stat: stat(base.rtCpu) },
+            ]
+          : []),
       ],
       notes: [
         `${ROUNDS} rounds × ${SECONDS} s per grant and side, ${CONNECTIONS} connections, alternated; Portcullis on its SQLite file store with auditing and info logs on, oidc-provider ${'9'} on its in-memory adapter, both signing ES256 JWT access tokens; refresh tokens rotate on both`,
@@ -314,6 +343,7 @@ async function main(): Promise<void> {
   } finally {
     pc.stop();
     op.stop();
+    bp?.stop();
     if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
     else progress(`child logs kept in ${LOG_DIR}`);
   }

@@ -1,3 +1,4 @@
+import { controlDisabled } from '../core/controls.js';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { OAuthError } from '../core/errors.js';
 import { constantTimeEqual, sha256 } from '../core/random.js';
@@ -37,7 +38,7 @@ export async function authenticateClient(ctx: AsContext, req: Request, params: P
 
   // OAuth 2.1 §2.4: a client MUST NOT use more than one authentication method per request.
   const methods = [basic !== null, bodySecret !== undefined, assertion !== undefined || assertionType !== undefined].filter(Boolean);
-  if (methods.length > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
+  if (methods.length > 1 && !controlDisabled('token.single-auth-method')) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
 
   let method: TokenEndpointAuthMethod;
   let clientId: string | undefined;
@@ -75,7 +76,7 @@ export async function authenticateClient(ctx: AsContext, req: Request, params: P
     case 'client_secret_basic':
     case 'client_secret_post': {
       const secret = basic ? basic.secret : bodySecret!;
-      if (!client.client_secret_hash || !constantTimeEqual(sha256(secret), client.client_secret_hash)) {
+      if (!controlDisabled('token.client-secret') && (!client.client_secret_hash || !constantTimeEqual(sha256(secret), client.client_secret_hash))) {
         throw invalidClient('wrong client secret');
       }
       break;
@@ -114,14 +115,25 @@ function assertionSubject(assertion: string): string | undefined {
   }
 }
 
+/** RFC 7515 §4.1.9: typ is a media type, compared case-insensitively, "application/" optional */
+function isClientAssertionTyp(typ: string | undefined): boolean {
+  if (typ === undefined) return true;
+  const t = typ.toLowerCase().replace(/^application\//, '');
+  return t === 'jwt' || t === 'client-authentication+jwt';
+}
+
 /** RFC 7523 §3: iss = sub = client_id, aud = this AS, exp required, jti single-use; signed with the client's key. */
 async function verifyClientAssertion(ctx: AsContext, client: OAuthClient, assertion: string): Promise<void> {
   let alg: string | undefined;
+  let typ: string | undefined;
   try {
-    alg = decodeProtectedHeader(assertion).alg;
+    ({ alg, typ } = decodeProtectedHeader(assertion));
   } catch {
     throw invalidClient('client_assertion header is not decodable');
   }
+  // issue 4 / spec-checklist §4.8: client assertions are told apart from ID-JAGs (and access or other typed tokens)
+  // by typ: none, JWT, or draft-ietf-oauth-rfc7523bis' client-authentication+jwt; an oauth-id-jag+jwt is refused
+  if (!isClientAssertionTyp(typ)) throw invalidClient(`client_assertion typ ${typ} is not a client assertion`);
   if (!alg || !(CLIENT_ASSERTION_ALGS as readonly string[]).includes(alg)) throw invalidClient(`client_assertion alg ${alg} not allowed`);
   let jwks: JSONWebKeySet;
   try {
@@ -137,7 +149,7 @@ async function verifyClientAssertion(ctx: AsContext, client: OAuthClient, assert
       issuer: client.client_id,
       subject: client.client_id,
       // draft-ietf-oauth-rfc7523bis: the issuer identifier; the URL of the endpoint called is accepted for older clients.
-      audience: [settings.issuer, settings.endpoints.token, settings.endpoints.revocation, settings.endpoints.introspection],
+      audience: controlDisabled('token.assertion-aud') ? undefined : [settings.issuer, settings.endpoints.token, settings.endpoints.revocation, settings.endpoints.introspection],
       currentDate: new Date(ctx.clock()),
       clockTolerance: settings.config.tokens.clock_skew,
       requiredClaims: ['exp', 'jti'],
@@ -152,5 +164,5 @@ async function verifyClientAssertion(ctx: AsContext, client: OAuthClient, assert
     throw invalidClient('client_assertion lifetime too long');
   }
   const fresh = await ctx.store.useJti(`client:${client.client_id}`, String(payload.jti), (exp + settings.config.tokens.clock_skew) * 1000, ctx.clock());
-  if (!fresh) throw invalidClient('client_assertion jti replayed');
+  if (!fresh && !controlDisabled('token.assertion-jti')) throw invalidClient('client_assertion jti replayed');
 }

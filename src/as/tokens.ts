@@ -7,10 +7,15 @@ import type { AsContext } from './context.js';
 
 export interface TokenResponseBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** N_A: an RFC 8693 exchange result that is not an access token (an ID-JAG, ID-JAG §4.3.4) */
+  token_type: 'Bearer' | 'N_A';
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect Core §3.1.3.3: with scope openid */
+  id_token?: string;
+  /** RFC 8693 §2.2.1: in a token exchange response */
+  issued_token_type?: string;
 }
 
 export interface IssueInput {

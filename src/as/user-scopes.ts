@@ -1,6 +1,7 @@
 import type { Settings } from '../config/resolve.js';
 import { ScopeModel } from '../rs/scopes.js';
 import type { UserRecord } from '../store/types.js';
+import { OIDC_IDENTITY_SCOPES } from './oidc/scopes.js';
 
 /**
  * What a user may be granted on a resource: the scopes of their roles, expanded through the resource's scope
@@ -20,5 +21,5 @@ export function permittedScopes(settings: Settings, resourceId: string, user: Us
 export function narrowToUser(settings: Settings, resourceId: string, user: UserRecord, requested: readonly string[]): string[] {
   const permitted = permittedScopes(settings, resourceId, user);
   if (permitted === 'all') return [...requested];
-  return requested.filter((s) => s === 'offline_access' || permitted.has(s));
+  return requested.filter((s) => s === 'offline_access' || OIDC_IDENTITY_SCOPES.includes(s) || permitted.has(s));
 }

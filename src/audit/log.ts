@@ -44,6 +44,9 @@ export class AuditLog {
   private lastCheckpointSeq = 0;
   /** background work (batch flushes, checkpoints), chained so close() can wait for all of it */
   private pending: Promise<unknown> = Promise.resolve();
+  /** record() calls waiting for the next group commit */
+  private group: { event: AuditEvent; resolve: (entry: AuditEntry) => void; reject: (err: unknown) => void }[] = [];
+  private groupCommit: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly opts: AuditLogOptions) {
@@ -59,11 +62,30 @@ export class AuditLog {
     this.checkpointTimer?.unref();
   }
 
-  /** appends one event and resolves with its entry once it is durable */
+  /**
+   * Appends one event and resolves with its entry once it is durable. Issue 9: events recorded in the same turn
+   * of the event loop are committed together (group commit), one synchronous transaction and one fsync for all
+   * of them; each still resolves only after its own entry is durable.
+   */
   async record<T extends AuditEventType>(type: T, data: AuditEvents[T], actor: AuditActor = {}): Promise<AuditEntry> {
     if (this.closed) throw new Error('audit log is closed');
-    const [row] = await this.append([this.event(type, data, actor)]);
-    return toEntry(row!);
+    const event = this.event(type, data, actor);
+    return new Promise<AuditEntry>((resolve, reject) => {
+      this.group.push({ event, resolve, reject });
+      this.groupCommit ??= new Promise<void>((done) => setImmediate(() => void this.commitGroup().finally(done)));
+    });
+  }
+
+  private async commitGroup(): Promise<void> {
+    const group = this.group;
+    this.group = [];
+    this.groupCommit = null;
+    try {
+      const rows = await this.append(group.map((g) => g.event));
+      group.forEach((g, i) => g.resolve(toEntry(rows[i]!)));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    }
   }
 
   /** queues one event (tool calls); storage errors are logged and retried, never thrown to the caller */
@@ -125,6 +147,7 @@ export class AuditLog {
     if (this.closed) return;
     this.closed = true;
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    while (this.groupCommit) await this.groupCommit;
     await this.pending;
     try {
       await this.flush();

@@ -21,6 +21,9 @@ export interface AuditEvents {
   'trust.decision': { decision: 'allow' | 'deny' | 'ask'; policy?: string; reason?: string; url?: string };
   'login.success': { username: string; method?: string; idp?: string };
   'login.failure': { username: string; reason: string; method?: string; idp?: string };
+  /** issue 4 item 3: sign-in through an upstream OpenID Provider (never a token: the issuer and subject only) */
+  'login.upstream.success': { username: string; idp: string; issuer: string; subject: string; provisioned: boolean; roles: string[]; roles_changed?: boolean; tenant?: string | null; groups_overage?: boolean; return_to?: string };
+  'login.upstream.failure': { idp: string; reason: string; issuer?: string; error?: string; aadsts?: string; detail?: string };
   'consent.granted': { resource: string; scope: string[]; remembered?: boolean; client_version?: string };
   'consent.denied': { resource: string; scope: string[] };
   'token.issued': TokenData;
@@ -31,6 +34,19 @@ export interface AuditEvents {
   'tool.allowed': ToolData;
   'tool.denied': ToolData & { reason: string; required_scope?: string };
   'admin.action': { action: string; target?: string; detail?: { [key: string]: JsonValue } };
+  /** issue 4: an ID-JAG accepted at /token: whose (iss, sub), which assertion (jti), what was granted */
+  'idjag.accepted': { iss: string; sub: string; jti: string; resource: string; scope: string[]; grant_id: string; user: 'linked' | 'link' | 'provision' };
+  /** an ID-JAG (or a jwt-bearer request) refused, with the internal reason the wire never sees (src/as/idjag/verify.ts IdJagReason, `client_auth`, `request`) */
+  'idjag.rejected': { reason: string; error: string; detail: string; iss?: string; jti?: string; sub?: string };
+  /** ID-JAG issuance (token exchange, Portcullis as the enterprise IdP): named by its jti, never the token or subject token */
+  'idjag.issued': { jti: string; audience: string; resource: string; scope: string[]; client_id_at_target: string; subject_token_type: string; grant_id: string; expires_at: number };
+  'idjag.issue_refused': { error: string; reason: string; audience?: string | null; resource?: string | null; subject_token_type?: string | null };
+  /** RFC 8628 §3.3: the user approved a device at /device; the grant its tokens will be issued under (never the device_code or user_code) */
+  'device.authorized': { grant_id: string; resource: string; scope: string[] };
+  /** the user denied a device at /device (the device's next poll gets access_denied) */
+  'device.denied': { resource: string; scope: string[] };
+  /** RFC 8628 §5.1: a user code refused at /device (unknown, expired or used: `invalid`; too many wrong ones: `throttled`) */
+  'device.user_code_rejected': { reason: 'invalid' | 'throttled' };
 }
 
 /** every token event: what was issued, to whom, for which audience — the token id, never the token */
@@ -62,6 +78,8 @@ export const AUDIT_EVENT_TYPES = [
   'trust.decision',
   'login.success',
   'login.failure',
+  'login.upstream.success',
+  'login.upstream.failure',
   'consent.granted',
   'consent.denied',
   'token.issued',
@@ -72,6 +90,13 @@ export const AUDIT_EVENT_TYPES = [
   'tool.allowed',
   'tool.denied',
   'admin.action',
+  'idjag.accepted',
+  'idjag.rejected',
+  'idjag.issued',
+  'idjag.issue_refused',
+  'device.authorized',
+  'device.denied',
+  'device.user_code_rejected',
 ] as const satisfies readonly AuditEventType[];
 
 /** who acted: the user and the client, when known */
@@ -89,6 +114,8 @@ export const SUBJECT_FIELD: { readonly [T in (typeof AUDIT_EVENT_TYPES)[number]]
   'trust.decision': null,
   'login.success': 'username',
   'login.failure': 'username',
+  'login.upstream.success': 'username',
+  'login.upstream.failure': 'idp',
   'consent.granted': 'resource',
   'consent.denied': 'resource',
   'token.issued': 'jti',
@@ -99,6 +126,13 @@ export const SUBJECT_FIELD: { readonly [T in (typeof AUDIT_EVENT_TYPES)[number]]
   'tool.allowed': 'tool',
   'tool.denied': 'tool',
   'admin.action': 'target',
+  'idjag.accepted': 'iss',
+  'idjag.rejected': 'iss',
+  'idjag.issued': 'jti',
+  'idjag.issue_refused': 'audience',
+  'device.authorized': 'grant_id',
+  'device.denied': 'resource',
+  'device.user_code_rejected': null,
 };
 
 /** an event to append: what record() is given, with its time */

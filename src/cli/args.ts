@@ -8,6 +8,7 @@ export const SERVE_OPTIONS = {
   issuer: { type: 'string' },
   'data-dir': { type: 'string' },
   upstream: { type: 'string' },
+  'upstream-stdio': { type: 'string' },
   store: { type: 'string' },
   dev: { type: 'boolean' },
   demo: { type: 'boolean' },
@@ -20,6 +21,7 @@ export type ServeFlags = {
   issuer?: string;
   'data-dir'?: string;
   upstream?: string;
+  'upstream-stdio'?: string;
   store?: string;
   dev?: boolean;
   demo?: boolean;
@@ -41,6 +43,7 @@ export function flagsToConfig(f: ServeFlags): Record<string, unknown> {
   if (f.issuer !== undefined) out.issuer = f.issuer;
   if (f['data-dir'] !== undefined) out.data_dir = f['data-dir'];
   if (f.upstream !== undefined) out.upstream = f.upstream;
+  if (f['upstream-stdio'] !== undefined) out.upstream_stdio = f['upstream-stdio'];
   if (f.store !== undefined) out.store = f.store;
   if (f.dev !== undefined) out.dev = f.dev;
   if (f.demo !== undefined) out.demo = f.demo;

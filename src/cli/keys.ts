@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { rotateSigningKeys } from '../as/keys.js';
+import { userInfo } from 'node:os';
+import { rotateOptions, rotateSigningKeysAudited } from '../as/keys.js';
+import { AuditLog, defaultCheckpointFile, deriveAuditKeys } from '../audit/index.js';
 import { loadMasterSecret, open } from '../core/secret.js';
 import type { SigningKeyRecord } from '../store/types.js';
 import { UsageError } from './main.js';
@@ -45,14 +47,15 @@ export async function keysCommand(args: string[]): Promise<number> {
         }
       }
       let result;
+      // issue 8: the rotation is an audited admin action, through the same function as the console
+      const audit = new AuditLog({ store, keys: deriveAuditKeys(secret), checkpointFile: defaultCheckpointFile(config.data_dir), checkpointIntervalMs: 0 });
       try {
-        result = await rotateSigningKeys(store, secret, now, {
-          publishBeforeMs: config.keys.publish_before_s * 1000,
-          longestTokenMs: (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000,
-        });
+        result = await rotateSigningKeysAudited(store, secret, now, rotateOptions(config), audit, { name: `cli:${operatorName()}`, via: 'cli' });
       } catch (e) {
         console.error(`portcullis: ${(e as Error).message}`);
         return 1;
+      } finally {
+        await audit.close();
       }
       if (values.json) {
         console.log(JSON.stringify({ added: strip(result.added), retired: result.retired.map(strip) }, null, 2));
@@ -79,3 +82,12 @@ export async function keysCommand(args: string[]): Promise<number> {
 
 /** a key record without its sealed private half */
 const strip = (k: SigningKeyRecord) => ({ kid: k.kid, alg: k.alg, created_at: k.created_at, activates_at: k.activates_at, retired_at: k.retired_at });
+
+/** the operator's OS account, for the audit entry of a rotation (the CLI has no signed-in user) */
+function operatorName(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

@@ -4,7 +4,7 @@ const USAGE = `portcullis — zero-touch OAuth for MCP servers
 
 Usage:
   portcullis serve [--config FILE] [--port N] [--host ADDR] [--issuer URL] [--data-dir DIR]
-                   [--upstream URL] [--store URL] [--dev] [--demo]
+                   [--upstream URL | --upstream-stdio "COMMAND ARGS…"] [--store URL] [--dev] [--demo]
   portcullis init [FILE]              write a commented starter config (default ./portcullis.yaml)
   portcullis check URL [--json] [--html FILE] [--client-id ID] [--login]
                                       check any MCP server's authorization against the spec

@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.js';
 import { isLoopbackHost } from '../core/urls.js';
 import { randomToken } from '../core/random.js';
 import { hashPassword } from '../as/passwords.js';
-import { DEMO_ROLES, demoResource, startDemoNotesServer, type DemoServer } from '../demo/notes-server.js';
+import { DEMO_ROLES, demoResource } from '../demo/config.js';
+import type { DemoServer } from '../demo/notes-server.js';
 import { startRuntime } from '../server/runtime.js';
 import type { Store } from '../store/types.js';
 import { flagsToConfig, parseServeFlags } from './args.js';
@@ -17,8 +18,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (config.demo && !config.dev && issuerIsLoopback(config)) config.dev = true; // ARCHITECTURE.md "Dev and demo"
 
   let demo: DemoServer | null = null;
-  if (config.demo && config.resources.length === 0 && !config.upstream) {
+  if (config.demo && config.resources.length === 0 && !config.upstream && !config.upstream_stdio) {
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+    // issue 9: the MCP SDK behind the demo server is loaded only for --demo
+    const { startDemoNotesServer } = await import('../demo/notes-server.js');
     demo = await startDemoNotesServer({ dataDir: config.data_dir });
     config.resources = [demoResource(demo.url)];
     config.roles ??= { ...DEMO_ROLES };

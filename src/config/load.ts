@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
+
+// issue 9: the YAML parser is loaded only when there is a config file to read (synchronously: loadConfig is sync)
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 /** Environment variables that are not config options (secrets come from env, never from files we write). */
 const NOT_OPTIONS = new Set(['PORTCULLIS_SECRET', 'PORTCULLIS_SECRET_FILE', 'PORTCULLIS_LOG_LEVEL']);

@@ -39,6 +39,19 @@ export const rateLimits = z
       .strict()
       .prefault({})
       .describe('Sign-in forms (authorization and Connected apps; answers a 429 page)'),
+    upstream_login: z
+      .object({ per_ip: bucket(60, 60, '"Sign in with <IdP>" starts and IdP callbacks per client IP (one sign-in is two requests)') })
+      .strict()
+      .prefault({})
+      .describe('Sign-in through an upstream IdP (login.upstream_idps): the start links and the callback (answers a 429 page)'),
+    device: z
+      .object({
+        per_ip: bucket(60, 60, '/device_authorization per client IP'),
+        user_code: bucket(10, 900, 'Wrong user codes entered at /device, per client IP and per browser (then even a right code waits; RFC 8628 §5.1)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Device authorization (RFC 8628): the device endpoint answers 429 temporarily_unavailable, the /device page a 429 page'),
   })
   .strict()
   .prefault({})

@@ -1,6 +1,10 @@
 import { ConfigError } from '../core/errors.js';
-import { isLoopbackHost, joinPath, wellKnownUrl } from '../core/urls.js';
-import type { Config, UpstreamIdentityConfig } from './schema.js';
+import { isLoopbackHost, joinPath, normalizeSchemeAndHost, wellKnownUrl } from '../core/urls.js';
+import type { Config, UpstreamIdentityConfig, UpstreamStdioConfig } from './schema.js';
+import { splitCommandLine } from './command-line.js';
+import { checkTrustedIssuers } from '../as/idjag/config.js';
+import { checkClientResources } from '../as/clients/allowed-resources.js';
+import { checkIdjagIssuance } from './idjag-issuance-schema.js';
 
 /** A protected resource with every URL worked out once at start-up. */
 export interface ProtectedResource {
@@ -13,6 +17,8 @@ export interface ProtectedResource {
   /** metadata path on this server */
   metadataPath: string;
   upstream: string | undefined;
+  /** issue 7 item 1: a stdio MCP server run by the gateway (exactly one of upstream / upstreamStdio); env_from secrets are read by gateway/stdio */
+  upstreamStdio?: UpstreamStdioConfig;
   name: string;
   scopes: string[];
   tools: Record<string, string>;
@@ -22,6 +28,8 @@ export interface ProtectedResource {
   unlisted: 'allow' | 'deny';
   /** issue 7 item 3: identity sent upstream (secrets are read by gateway/identity.ts, never kept here) */
   identity?: UpstreamIdentityConfig;
+  /** issue 11 AS-only mode: served by another server (`resources[].resource`), which publishes its own PRM */
+  external?: boolean;
 }
 
 export const NO_IDENTITY: UpstreamIdentityConfig = { mode: 'none', header: 'x-portcullis-identity', static_headers_env: {}, static_headers_file: {} };
@@ -67,21 +75,39 @@ export function resolveSettings(config: Config): Settings {
   const issuerPath = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
 
   const resourceConfigs = [...config.resources];
+  if (config.upstream_stdio !== undefined) {
+    if (config.upstream) throw new ConfigError('upstream_stdio', 'give either --upstream or --upstream-stdio, not both');
+    const words = splitCommandLine(config.upstream_stdio);
+    if (!words?.length) throw new ConfigError('upstream_stdio', words ? 'the command line is empty' : 'a quote is not closed');
+    const stdio: UpstreamStdioConfig = { command: words[0]!, args: words.slice(1), env: {}, env_from: {}, per: 'user', idle_timeout_s: 300, max_children: 50, call_timeout_s: 300 };
+    if (resourceConfigs.length === 0) {
+      resourceConfigs.push({ path: '/mcp', upstream_stdio: stdio, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' });
+    } else if (resourceConfigs.length === 1) {
+      // precedence flag > file: the flag replaces the one resource's upstream
+      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: undefined, upstream_stdio: stdio };
+    } else {
+      throw new ConfigError('upstream_stdio', `--upstream-stdio is ambiguous with ${resourceConfigs.length} resources configured; set resources[].upstream_stdio instead`);
+    }
+  }
   if (config.upstream) {
     if (resourceConfigs.length === 0) {
       resourceConfigs.push({ path: '/mcp', upstream: config.upstream, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' });
-    } else if (resourceConfigs.length === 1 && !resourceConfigs[0]!.upstream) {
-      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: config.upstream };
+    } else if (resourceConfigs.length === 1) {
+      // precedence flag > file: the flag replaces the one resource's upstream
+      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: config.upstream, upstream_stdio: undefined };
     } else {
-      throw new ConfigError('upstream', 'give --upstream only with at most one resource; set resources[].upstream instead');
+      throw new ConfigError('upstream', `--upstream is ambiguous with ${resourceConfigs.length} resources configured; set resources[].upstream instead`);
     }
   }
   const seen = new Set<string>();
   const resources = resourceConfigs.map((r, i): ProtectedResource => {
-    const path = joinPath(issuerPath, r.path);
-    if (seen.has(path)) throw new ConfigError(`resources[${i}].path`, `duplicate path ${path}`);
-    seen.add(path);
-    if (path.startsWith('/.well-known/')) throw new ConfigError(`resources[${i}].path`, 'must not be under /.well-known/');
+    // issue 11 AS-only mode: a resource served elsewhere (portcullis/resource-server) has no path on this server
+    const external = r.resource !== undefined ? externalResourceId(r, i, config.dev) : undefined;
+    const path = external ? new URL(external).pathname : joinPath(issuerPath, r.path);
+    const key = external ?? path;
+    if (seen.has(key)) throw new ConfigError(external ? `resources[${i}].resource` : `resources[${i}].path`, `duplicate ${external ? 'resource' : 'path'} ${key}`);
+    seen.add(key);
+    if (!external && path.startsWith('/.well-known/')) throw new ConfigError(`resources[${i}].path`, 'must not be under /.well-known/');
     if (r.scopes.includes('offline_access')) {
       // MCP 2026-07-28 "Refresh Tokens": servers SHOULD NOT advertise offline_access in scopes_supported.
       throw new ConfigError(`resources[${i}].scopes`, 'must not list offline_access');
@@ -97,7 +123,8 @@ export function resolveSettings(config: Config): Settings {
       }
     }
     checkIdentity(r.identity ?? NO_IDENTITY, `resources[${i}].identity`, r.upstream);
-    const id = `${u.origin}${path}`;
+    if (r.upstream_stdio) checkStdio(r.upstream_stdio, `resources[${i}]`, r);
+    const id = external ?? `${u.origin}${path}`;
     const metadataUrl = wellKnownUrl(id, 'oauth-protected-resource');
     return {
       id,
@@ -105,6 +132,7 @@ export function resolveSettings(config: Config): Settings {
       metadataUrl,
       metadataPath: new URL(metadataUrl).pathname,
       upstream: r.upstream,
+      ...(r.upstream_stdio ? { upstreamStdio: r.upstream_stdio } : {}),
       name: r.name,
       scopes: r.scopes,
       tools: r.tools,
@@ -113,6 +141,7 @@ export function resolveSettings(config: Config): Settings {
       scopeImplies: r.scope_implies,
       unlisted: r.unlisted,
       identity: r.identity ?? NO_IDENTITY,
+      ...(external ? { external: true } : {}),
     };
   });
 
@@ -122,6 +151,11 @@ export function resolveSettings(config: Config): Settings {
       throw new ConfigError(`clients[${i}].introspection`, 'needs token_endpoint_auth_method client_secret_basic, client_secret_post or private_key_jwt');
     }
   });
+  // issue 4: trusted ID-JAG issuers (never this server itself) and the clients they speak for
+  checkTrustedIssuers(config, issuer);
+  checkClientResources(config, resources.map((r) => r.id), issuer);
+  // issue 4: the ID-JAG issuance policy (targets, their clients) and who may use token exchange
+  checkIdjagIssuance(config, issuer);
 
   return {
     config,
@@ -156,6 +190,33 @@ function checkIdentity(id: UpstreamIdentityConfig, at: string, upstream: string 
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(h)) throw new ConfigError(`${at}`, `"${h}" is not a valid header name`);
     if (RESERVED_HEADERS.has(h) || h.startsWith('proxy-') || h.startsWith('x-forwarded-')) throw new ConfigError(`${at}`, `header "${h}" is set by the gateway itself`);
   }
+}
+
+/** issue 7 item 1: exactly one upstream kind; stdio children get no identity headers (they have no HTTP hop) */
+function checkStdio(stdio: UpstreamStdioConfig, at: string, r: { upstream?: string | undefined; identity?: UpstreamIdentityConfig | undefined }): void {
+  if (r.upstream) throw new ConfigError(`${at}.upstream_stdio`, 'give either upstream or upstream_stdio, not both');
+  if (r.identity && r.identity.mode !== 'none') throw new ConfigError(`${at}.identity.mode`, 'a stdio upstream has no HTTP hop for identity headers; use none');
+  for (const name of Object.keys(stdio.env_from)) {
+    if (Object.hasOwn(stdio.env, name)) throw new ConfigError(`${at}.upstream_stdio.env_from.${name}`, 'also set in upstream_stdio.env');
+  }
+}
+
+/** issue 11: `resources[].resource`, the URL of an MCP server using portcullis/resource-server; becomes `aud` exactly */
+function externalResourceId(r: { resource?: string | undefined; upstream?: string | undefined; upstream_stdio?: unknown; identity?: UpstreamIdentityConfig | undefined }, i: number, dev: boolean): string {
+  const at = `resources[${i}].resource`;
+  if (r.upstream || r.upstream_stdio) throw new ConfigError(at, 'a resource served elsewhere has no upstream here; give resource or upstream / upstream_stdio, not both');
+  if (r.identity && r.identity.mode !== 'none') throw new ConfigError(`resources[${i}].identity`, 'only a gateway upstream receives identity headers');
+  const value = r.resource!;
+  const v = new URL(value);
+  // RFC 8707 §2: an absolute URI without a fragment; MCP "Canonical Server URI": no query either
+  if (v.hash || value.includes('#') || v.search) throw new ConfigError(at, 'must have no query or fragment (RFC 8707 §2)');
+  if (v.username || v.password) throw new ConfigError(at, 'must not contain credentials');
+  if (v.protocol === 'http:') {
+    if (!dev || !isLoopbackHost(v.hostname)) throw new ConfigError(at, `http is allowed only with --dev on a loopback host; use https for "${v.host}"`);
+  } else if (v.protocol !== 'https:') {
+    throw new ConfigError(at, 'must be an https URL');
+  }
+  return normalizeSchemeAndHost(value);
 }
 
 function hostForUrl(host: string): string {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { rateLimits } from './rate-limits-schema.js';
+import { login } from './federation-schema.js';
+import { device } from './device-schema.js';
+import { enterprise } from './enterprise-schema.js';
+import { upstreamStdio } from './stdio-schema.js';
 
 /**
  * The one configuration schema. Each option carries its description and default; docs/configuration.md is
@@ -25,6 +29,7 @@ const staticClient = z
       .default(['authorization_code', 'refresh_token'])
       .describe('Grants the client may use (client_credentials: confidential clients only, e.g. for the admin API)'),
     scopes: z.array(z.string()).optional().describe('Scopes this client may ever hold (default: any the resource offers); portcullis:admin only when listed'),
+    resources: z.array(z.string()).optional().describe('Resources (RFC 8707 identifiers, e.g. <issuer>/mcp, or <issuer>/admin) this client may get tokens for with client_credentials and jwt-bearer (default: every resource; the admin API by its scope)'),
     introspection: z
       .boolean()
       .optional()
@@ -53,6 +58,8 @@ const resource = z
   .object({
     path: z.string().regex(/^\/[^?#]*$/).default('/mcp').describe('Path of the MCP endpoint on this server'),
     upstream: z.string().url().optional().describe('Streamable HTTP URL of the MCP server behind this resource'),
+    resource: z.string().url().optional().describe('AS-only mode: the URL of an MCP server that serves its own HTTP with portcullis/resource-server (its resource identifier, the token audience; no upstream, no path here)'),
+    upstream_stdio: upstreamStdio.optional().describe('A stdio MCP server the gateway runs, one child per user (instead of upstream; exactly one of the two)'),
     name: z.string().default('MCP server').describe('resource_name in the Protected Resource Metadata'),
     scopes: z
       .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
@@ -97,6 +104,7 @@ export const configSchema = z
     dev: z.boolean().default(false).describe('Development mode: http issuer on loopback, loopback CIMD URLs, cookies without Secure'),
     demo: z.boolean().default(false).describe('Run the bundled demo notes MCP server and create the demo user'),
     upstream: z.string().url().optional().describe('Streamable HTTP URL of the MCP server to protect (shorthand for resources[0].upstream)'),
+    upstream_stdio: z.string().min(1).optional().describe('Command line of a stdio MCP server to protect, e.g. "npx -y @org/server" (shorthand for resources[0].upstream_stdio; quotes group words, no shell)'),
     resources: z.array(resource).default([]).describe('Protected MCP resources served by this gateway'),
     clients: z.array(staticClient).default([]).describe('Pre-registered static clients'),
     roles: z
@@ -180,6 +188,9 @@ export const configSchema = z
       .prefault({})
       .describe('Dynamic Client Registration (RFC 7591) as a controlled exception; CIMD is the default way in'),
     rate_limits: rateLimits,
+    login,
+    device,
+    enterprise,
   })
   .strict();
 
@@ -187,6 +198,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ResourceConfig = z.output<typeof resource>;
 export type UpstreamIdentityConfig = z.output<typeof upstreamIdentity>;
+export type UpstreamStdioConfig = z.output<typeof upstreamStdio>;
 export type StaticClientConfig = z.output<typeof staticClient>;
 export type TrustConfig = Config['trust'];
 export type RegistrationConfig = Config['registration'];

@@ -22,7 +22,11 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
   | 'unsupported_token_type'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'device_access_denied';
 
 interface ErrorRow {
   status: number;
@@ -55,6 +59,12 @@ export const ERROR_TABLE: Readonly<Record<OAuthErrorCode, ErrorRow>> = {
   // (RFC 9110 §10.2.3); the code is the registered one that means "try again later" (temporarily_unavailable,
   // RFC 6749 §4.1.2.1), not an invented one, so a client that ignores 429 still reads a code it knows.
   rate_limited: { status: 429, wire: 'temporarily_unavailable', source: 'RFC 6585 §4; RFC 6749 §4.1.2.1' },
+  // RFC 8628 §3.5: the device polling errors, answered like every token error (RFC 6749 §5.2: 400)
+  authorization_pending: { status: 400, source: 'RFC 8628 §3.5' },
+  slow_down: { status: 400, source: 'RFC 8628 §3.5' },
+  expired_token: { status: 400, source: 'RFC 8628 §3.5' },
+  // the user denied a device at /device: access_denied at the token endpoint is 400 (RFC 6749 §5.2), not the 403 above
+  device_access_denied: { status: 400, wire: 'access_denied', source: 'RFC 8628 §3.5; RFC 6749 §5.2' },
 };
 
 export class OAuthError extends Error {

@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { z } from 'zod';
 
 export { DEMO_ROLES, DEMO_SCOPE_IMPLIES, DEMO_SCOPES, DEMO_TOOL_SCOPES, demoResource } from './config.js';
-import { DEMO_TOOL_SCOPES } from './config.js';
+
+// issue 9: the MCP SDK side loads at the first MCP request (a few hundred ms of start-up otherwise)
+let mcp: Promise<typeof import('./notes-mcp.js')> | undefined;
+const loadMcp = (): Promise<typeof import('./notes-mcp.js')> => (mcp ??= import('./notes-mcp.js'));
 
 interface Note {
   id: number;
@@ -45,33 +45,6 @@ class NoteBook {
   }
 }
 
-function buildServer(book: NoteBook): McpServer {
-  const server = new McpServer({ name: 'portcullis-demo-notes', version: '1.0.0' });
-  const text = (s: string) => ({ content: [{ type: 'text' as const, text: s }] });
-  server.registerTool('list_notes', { title: 'List notes', description: `List every note (needs ${DEMO_TOOL_SCOPES.list_notes})`, inputSchema: {} }, async () =>
-    text(book.list().map((n) => `#${n.id} ${n.title}`).join('\n') || '(no notes)'),
-  );
-  server.registerTool(
-    'read_note',
-    { title: 'Read a note', description: `Read one note by id (needs ${DEMO_TOOL_SCOPES.read_note})`, inputSchema: { id: z.number().int() } },
-    async ({ id }) => {
-      const n = book.get(id);
-      return n ? text(`${n.title}\n\n${n.body}`) : { ...text(`no note #${id}`), isError: true };
-    },
-  );
-  server.registerTool(
-    'add_note',
-    { title: 'Add a note', description: `Add a note (needs ${DEMO_TOOL_SCOPES.add_note})`, inputSchema: { title: z.string().min(1).max(200), body: z.string().max(10000) } },
-    async ({ title, body }) => text(`added note #${book.add(title, body).id}`),
-  );
-  server.registerTool(
-    'delete_all_notes',
-    { title: 'Delete all notes', description: `Admin only: delete every note (needs ${DEMO_TOOL_SCOPES.delete_all_notes})`, inputSchema: {} },
-    async () => text(`deleted ${book.clear()} notes`),
-  );
-  return server;
-}
-
 export interface DemoServer {
   url: string;
   close(): Promise<void>;
@@ -86,15 +59,16 @@ export async function startDemoNotesServer(opts: { dataDir?: string; port?: numb
       return;
     }
     // Stateless: a fresh server and transport per request (SDK pattern for sessionless servers).
-    const server = buildServer(book);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    server
-      .connect(transport)
-      .then(() => transport.handleRequest(req, res))
+    loadMcp()
+      .then(({ buildServer, StreamableHTTPServerTransport }) => {
+        const server = buildServer(book);
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
+        res.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        return server.connect(transport).then(() => transport.handleRequest(req, res));
+      })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"},"id":null}');
       });

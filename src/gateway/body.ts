@@ -30,3 +30,15 @@ export function streamUpstreamBody(body: Readable, onError: (e: unknown) => void
     { highWaterMark: 0 },
   );
 }
+
+/** Relayed whole rather than streamed: at most this many bytes, declared by the upstream */
+export const SMALL_JSON_BYTES = 64 * 1024;
+
+/** A complete JSON answer (not SSE) whose declared length is small: buffering it delays nothing worth streaming. */
+export function isSmallJson(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  const type = headers['content-type'];
+  if (typeof length !== 'string' || typeof type !== 'string') return false;
+  const n = Number(length);
+  return Number.isInteger(n) && n >= 0 && n <= SMALL_JSON_BYTES && type.toLowerCase().startsWith('application/json');
+}

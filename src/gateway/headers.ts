@@ -2,6 +2,8 @@
  * Header rewriting at the proxy boundary (RFC 9110 §7.6.1 hop-by-hop fields; spec-checklist §5.3).
  */
 
+import { controlDisabled } from '../core/controls.js';
+
 // RFC 9110 §7.6.1 and the de-facto set every proxy strips (keep-alive, proxy-connection from RFC 2068 days).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -50,7 +52,7 @@ export function upstreamRequestHeaders(incoming: Headers, upstream: URL, fwd: Fo
   const isHop = hopByHopFilter(incoming.get('connection'));
   const out: Record<string, string> = {};
   for (const [name, value] of incoming) {
-    if (isHop(name) || DROP_UPSTREAM.has(name) || drop.has(name)) continue;
+    if (isHop(name) || (DROP_UPSTREAM.has(name) && !(name === 'authorization' && controlDisabled('gw.token-strip'))) || drop.has(name)) continue;
     out[name] = value;
   }
   out.host = upstream.host;

@@ -1,11 +1,13 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { controlDisabled } from '../core/controls.js';
+import type { Agent, Dispatcher } from 'undici';
+import { loadUndici, undiciIfLoaded } from '../net/undici-lazy.js';
 import type { ProtectedResource, Settings } from '../config/resolve.js';
 import { ConfigError } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/time.js';
 import { extractBearer } from '../rs/bearer.js';
 import { rsErrorResponse } from '../rs/challenge.js';
 import { TokenRejected, type AccessTokenClaims, type AccessTokenVerifier } from '../rs/verify.js';
-import { readCappedBody, streamUpstreamBody } from './body.js';
+import { isSmallJson, readCappedBody, streamUpstreamBody } from './body.js';
 import { isPreflight, preflightResponse, withCors, ALLOW_METHODS } from './cors.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import {
@@ -27,6 +29,7 @@ import type { AuditLog } from '../audit/index.js';
 import { SessionBindings } from './sessions.js';
 import { createUpstreamIdentity, type UpstreamIdentity } from './identity.js';
 import type { Metrics } from '../server/ops/metrics.js';
+import { createStdioForwarder } from './stdio/index.js';
 
 /** The logging the gateway needs; a pino logger fits. Tokens are never passed to it. */
 export interface GatewayLog {
@@ -53,6 +56,8 @@ export interface GatewayOptions {
   metrics?: Pick<Metrics, 'denied' | 'upstream'>;
   /** issue 7 item 3: identity headers for the upstream; default built from resource.identity (no signer, so no assertion) */
   identity?: UpstreamIdentity;
+  /** issue 7 item 1: the env that stdio upstreams' env_from secrets are read from; default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -77,18 +82,20 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 export function createGateway(opts: GatewayOptions): Gateway {
   const { settings, resource, verifier, log } = opts;
   const denied = (reason: string): void => opts.metrics?.denied(reason);
-  if (!resource.upstream) throw new ConfigError('resources[].upstream', `resource ${resource.id} has no upstream to proxy to`);
-  const upstream = new URL(resource.upstream);
+  if (!resource.upstream && !resource.upstreamStdio) throw new ConfigError('resources[].upstream', `resource ${resource.id} has no upstream to proxy to`);
+  // issue 7 item 1: a stdio upstream is served by stdio/ after the same checks (`forward` hands over); its URL is unused
+  const upstream = new URL(resource.upstream ?? 'stdio:');
   upstream.hash = '';
   const publicUrl = new URL(resource.id);
   const clock = opts.clock ?? systemClock;
   const identity = opts.identity ?? createUpstreamIdentity(resource, settings.resources.indexOf(resource), { issuer: settings.issuer, clock });
   const maxBody = opts.maxBodyBytes ?? 4 * MIB;
-  const ownedAgent = opts.dispatcher
-    ? undefined
-    : // bodyTimeout 0: an SSE stream may stay quiet for long; headersTimeout covers slow JSON-mode tool calls
-      new Agent({ keepAliveTimeout: 10_000, headersTimeout: 300_000, bodyTimeout: 0, connect: { timeout: 10_000 } });
-  const dispatcher: Dispatcher = opts.dispatcher ?? ownedAgent!;
+  // issue 9: undici (about 1 MB of code) loads at the first upstream request, not during start-up
+  let ownedAgent: Agent | undefined;
+  let dispatcher: Dispatcher | undefined = opts.dispatcher;
+  const upstreamDispatcher = (u: typeof import('undici')): Dispatcher =>
+    // bodyTimeout 0: an SSE stream may stay quiet for long; headersTimeout covers slow JSON-mode tool calls
+    (dispatcher ??= ownedAgent = new u.Agent({ keepAliveTimeout: 10_000, headersTimeout: 300_000, bodyTimeout: 0, connect: { timeout: 10_000 } }));
   const originAllowed = createOriginCheck({
     allowedOrigins: settings.config.cors.allowed_origins,
     dev: settings.dev,
@@ -99,6 +106,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     ttlMs: opts.sessions?.ttlMs ?? 24 * 3600_000,
     clock,
   });
+  const stdio = resource.upstreamStdio
+    ? createStdioForwarder({ resource, index: settings.resources.indexOf(resource), log, sessions, ...(opts.env ? { env: opts.env } : {}) })
+    : undefined;
   const ctx = { resource: resource.id };
   const policy = policyFor(resource);
   const challengeBase = { resourceMetadataUrl: resource.metadataUrl, scope: resource.scopes };
@@ -136,7 +146,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const who = { ...ctx, sub: claims.sub, client_id: claims.client_id };
 
     const sessionId = req.headers.get('mcp-session-id');
-    if (sessionId !== null && sessions.owner(sessionId) !== claims.sub) {
+    if (sessionId !== null && sessions.owner(sessionId) !== claims.sub && !controlDisabled('gw.session-binding')) {
       // unknown, expired, or another subject's: answered like an unknown session, never forwarded
       // usually a session the client already deleted or that expired; another subject's is logged the same way
       log.info(who, 'legacy session unknown or bound to another subject');
@@ -146,18 +156,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     let body: Uint8Array | undefined;
     let parsed: ParsedBody | undefined;
     if (req.method === 'POST') {
-      const read = await readCappedBody(req, maxBody);
+      const read = await readCappedBody(req, controlDisabled('gw.body-cap') ? Number.MAX_SAFE_INTEGER : maxBody);
       if (read === 'too_large') return jsonRpcErrorResponse(413, INVALID_REQUEST, `Request body larger than ${maxBody} bytes`);
       body = read;
       parsed = parseJsonRpcBody(read);
       if (parsed.kind === 'invalid') return jsonRpcErrorResponse(400, PARSE_ERROR, 'Parse error');
       if (parsed.kind === 'json') {
-        const mismatch = headerMismatch(req.headers, parsed.messages, parsed.batch);
+        const mismatch = controlDisabled('gw.header-mismatch') ? null : headerMismatch(req.headers, parsed.messages, parsed.batch);
         if (mismatch) {
           log.info({ ...who, reason: mismatch }, 'request refused: header mismatch');
           return jsonRpcErrorResponse(400, HEADER_MISMATCH, `HeaderMismatch: ${mismatch}`, responseId(parsed));
         }
-        const decision = checkMessages(parsed.messages, { resource, scopes: claims.scope });
+        const decision = controlDisabled('gw.scope-policy') ? ({ allow: true } as const) : checkMessages(parsed.messages, { resource, scopes: claims.scope });
         auditCalls(parsed.messages, claims, decision);
         if (!decision.allow && decision.forbidden) {
           log.info({ ...who, denied: decision.denied }, 'request refused: not permitted by policy');
@@ -191,12 +201,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
     body: Uint8Array | undefined,
     parsed: ParsedBody | undefined,
   ): Promise<Response> {
+    if (stdio) return stdio.forward(req, claims, sessionId, parsed);
     const target = upstreamTarget(upstream, new URL(req.url).search);
     let up: Dispatcher.ResponseData;
     const started = performance.now();
     const took = (): number => (performance.now() - started) / 1000;
     try {
-      up = await undiciRequest(target, {
+      const u = undiciIfLoaded() ?? (await loadUndici());
+      up = await u.request(target, {
         method: req.method as Dispatcher.HttpMethod,
         headers: {
           ...upstreamRequestHeaders(
@@ -208,7 +220,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
           ...(await identity.headers(claims)),
         },
         body: body && body.byteLength > 0 ? body : undefined,
-        dispatcher,
+        dispatcher: upstreamDispatcher(u),
         signal: req.signal, // client gone → upstream request aborted
       });
       opts.metrics?.upstream(resource.id, up.statusCode, took());
@@ -234,12 +246,22 @@ export function createGateway(opts: GatewayOptions): Gateway {
       discard(up.body);
       return new Response(null, { status: up.statusCode, headers });
     }
+    // List responses show only what the token may use (JSON read whole; SSE rewritten event by event).
+    const lists = parsed?.kind === 'json' ? listRequests(parsed.messages) : new Map<string, string>();
+    // issue 9: a small JSON answer of declared length is relayed as one buffer, without web streams
+    if (lists.size === 0 && isSmallJson(up.headers)) {
+      try {
+        return new Response(Buffer.from(await up.body.arrayBuffer()), { status: up.statusCode, headers });
+      } catch (e) {
+        if (req.signal.aborted) return new Response(null, { status: 499 });
+        log.warn({ ...ctx, err: errorSummary(e) }, 'upstream response body failed');
+        return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: the MCP server response failed', responseId(parsed));
+      }
+    }
     const stream = streamUpstreamBody(up.body, (e) => {
       if (!req.signal.aborted) log.warn({ ...ctx, err: errorSummary(e) }, 'upstream response body failed');
     });
-    // List responses show only what the token may use (JSON read whole; SSE rewritten event by event).
-    const lists = parsed?.kind === 'json' ? listRequests(parsed.messages) : new Map<string, string>();
-    if (lists.size > 0 && ok) {
+    if (lists.size > 0 && ok && !controlDisabled('gw.scope-policy')) {
       const filter = createListFilter(lists, policy, claims.scope);
       const type = (headers.get('content-type') ?? '').toLowerCase();
       if (type.startsWith('text/event-stream')) return new Response(stream.pipeThrough(filterSse(filter)), { status: up.statusCode, headers });
@@ -271,7 +293,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     async handle(req, conn) {
       const origin = req.headers.get('origin');
       // MCP [HTTP] "Security Warning": validate Origin; an invalid one gets 403 (preflights included).
-      if (origin !== null && !originAllowed(origin)) {
+      if (origin !== null && !controlDisabled('gw.origin') && !originAllowed(origin)) {
         log.warn({ ...ctx, origin }, 'origin refused');
         denied('gateway.origin_refused');
         return withCors(jsonRpcErrorResponse(403, SERVER_ERROR, 'Forbidden: origin not allowed'), null);
@@ -285,6 +307,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
     async close() {
       await ownedAgent?.close();
+      await stdio?.close();
     },
   };
 }

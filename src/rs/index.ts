@@ -25,3 +25,18 @@ export {
   type AccessTokenVerifierOptions,
   type TokenRejectionReason,
 } from './verify.js';
+// issue 11: the high-level core and its framework adapters
+export {
+  createResourceServer,
+  type ResourceServer,
+  type ResourceServerOptions,
+  type RsDecisionEvent,
+  type Identity,
+  type SdkAuthInfo,
+  type Verdict,
+} from './protect.js';
+export { portcullisExpress, type ExpressMiddleware, type ExpressRequest } from './adapters/express.js';
+export { portcullisHono, type PortcullisVariables } from './adapters/hono.js';
+export { registerPortcullisFastify, type FastifyLike } from './adapters/fastify.js';
+export { nodeHttpGuard, type Passed } from './adapters/node.js';
+export { ConfigError } from '../core/errors.js';

@@ -1,6 +1,7 @@
 import type { Context, Hono, Next } from 'hono';
 import type { AsContext } from '../as/context.js';
 import { registrationSettings } from '../as/endpoints/register/index.js';
+import { deviceSettings } from '../as/endpoints/device/settings.js';
 import { tooManyRequestsPage } from '../as/pages/error.js';
 import { rateLimitsOf, type ClientAddress, type LimitedEndpoint } from '../as/rate-limits/index.js';
 import { oauthErrorResponse, RateLimitedError } from '../core/errors.js';
@@ -33,7 +34,16 @@ export function installRateLimits(app: Hono, ctx: AsContext): void {
   if (registrationSettings(ctx.settings.config).enabled) app.use(`${base}/register`, guard('register', 'json', ['POST']));
   app.use(`${base}/interaction/:id/login`, guard('login', 'html', ['POST']));
   app.use(`${base}/account/login`, guard('login', 'html', ['POST']));
-  // RFC 8628 hook: app.use(`${base}/device_authorization`, guard('device', 'json')) once the endpoint exists
+  app.use(`${base}/admin/login`, guard('login', 'html', ['POST']));
+  // sign-in through an upstream IdP: the starts (authorization, pages) and the callback, which calls the IdP
+  app.use(`${base}/interaction/:id/upstream/:idp`, guard('upstream_login', 'html'));
+  app.use(`${base}/login/upstream/:idp`, guard('upstream_login', 'html'));
+  app.use(`${base}/login/callback/:idp`, guard('upstream_login', 'html'));
+  // RFC 8628 device authorization endpoint (the /device page's user codes are limited where they are checked)
+  if (deviceSettings(ctx.settings.config).enabled) {
+    app.use(`${base}/device_authorization`, guard('device', 'json', ['POST']));
+    app.use(`${base}/device/login`, guard('login', 'html', ['POST']));
+  }
 }
 
 /** The client address the rate limits use, for endpoints that log it (registration). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resolveSettings, type Settings } from '../config/resolve.js';
 import { ConfigError } from '../core/errors.js';
+import { issuanceEnabled } from '../config/idjag-issuance-schema.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { loadMasterSecret } from '../core/secret.js';
 import { systemClock, type Clock } from '../core/time.js';
@@ -22,6 +23,7 @@ import { RevokedGrants } from './revoked-grants.js';
 import { createRateLimits } from '../as/rate-limits/index.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createDrainer, type DrainResult } from './ops/shutdown.js';
+import { applyRequestTimeouts } from './timeouts.js';
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
@@ -54,8 +56,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const metrics = createMetrics();
   let draining = false;
   const settings = resolveSettings(config);
-  if (settings.resources.length === 0) {
-    throw new ConfigError('resources', 'nothing to protect: give --upstream URL, resources in the config file, or --demo');
+  // issue 4: an instance that is only the company IdP (it issues ID-JAGs) protects no MCP server itself
+  if (settings.resources.length === 0 && !issuanceEnabled(config)) {
+    throw new ConfigError('resources', 'nothing to protect: give --upstream URL, --demo, or resources in the config file (with upstream, upstream_stdio, or resource: the URL of an MCP server using portcullis/resource-server, for AS-only mode)');
   }
   // issue 7 item 3: upstream identity secrets read (and missing ones reported) before anything opens
   const identities = settings.resources.map((r, i) => createUpstreamIdentity(r, i, { issuer: settings.issuer, clock, env, signingKey: () => keys.signingKey() }));
@@ -121,7 +124,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   });
   const gateways = new Map<string, Gateway & { close(): Promise<void> }>();
   settings.resources.forEach((resource, i) => {
-    if (resource.upstream) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics, identity: identities[i] }));
+    if (resource.upstream || resource.upstreamStdio) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics, identity: identities[i], env }));
   });
   const checks = { store: () => store.ping(), keys: () => void keys.signingKey(), draining: () => draining };
   const app = createApp(ctx, gateways, { config, metrics, log, checks });
@@ -133,6 +136,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
+  applyRequestTimeouts(server as Server); // issue 10: slow clients (slowloris) are cut off
   const drainer = createDrainer(server as Server);
   const addr = server.address() as AddressInfo;
   let stopping: Promise<DrainResult> | undefined;

@@ -236,7 +236,8 @@ export interface UserIdentityRecord {
 
 /** Issue 4: RFC 8628 device authorization, one row per device_code. */
 export interface DeviceCodeRecord {
-  /** SHA-256 of the device_code (never stored in clear) */
+  /** SHA-256 of the device_code bound to its client (src/as/grants/device_code.ts; the code is never stored in clear),
+   *  so another client's poll with a stolen code finds no row and changes nothing */
   device_code_hash: string;
   /** the user code as stored: normalized (upper case, no separators); unique among live codes */
   user_code: string;

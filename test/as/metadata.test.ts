@@ -22,7 +22,7 @@ describe('RFC 8414 §3 / MCP [DISC]: authorization server metadata (as.metadata)
       assert.deepEqual(m.response_types_supported, ['code']);
       assert.equal(m.client_id_metadata_document_supported, true);
       assert.equal(m.authorization_response_iss_parameter_supported, true);
-      assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
+      assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
       assert.deepEqual(m.token_endpoint_auth_methods_supported, ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']);
       assert.ok(!(m as { registration_endpoint?: string }).registration_endpoint, 'DCR stays off');
     });

@@ -29,6 +29,18 @@ describe('ARCHITECTURE "Configuration": flag > env > file > defaults (config.pre
   it('access tokens shorter than 60 s are refused (ARCHITECTURE "Tokens")', () => {
     assert.throws(() => loadConfig({ cwd: dir(), env: { PORTCULLIS_TOKENS__ACCESS_TOKEN_TTL: '30' } }), (e: unknown) => e instanceof ConfigError && e.option === 'tokens.access_token_ttl');
   });
+  it('--upstream replaces the upstream of the one resource in the config file (the file `portcullis init` writes); with several it is refused as ambiguous', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'portcullis.yaml'), 'resources:\n  - path: /mcp\n    upstream: http://127.0.0.1:3000/mcp\n    scopes: [a]\n');
+    const { config } = loadConfig({ cwd, env: {}, flags: { upstream: 'http://127.0.0.1:4000/mcp', dev: true } });
+    const settings = resolveSettings(config);
+    assert.equal(settings.resources.length, 1);
+    assert.equal(settings.resources[0]!.upstream, 'http://127.0.0.1:4000/mcp');
+    assert.deepEqual(settings.resources[0]!.scopes, ['a'], 'everything else of the file resource is kept');
+    writeFileSync(join(cwd, 'two.yaml'), 'resources:\n  - path: /a\n    upstream: http://127.0.0.1:3000/mcp\n  - path: /b\n    upstream: http://127.0.0.1:3001/mcp\n');
+    const two = loadConfig({ cwd, file: 'two.yaml', env: {}, flags: { upstream: 'http://127.0.0.1:4000/mcp', dev: true } }).config;
+    assert.throws(() => resolveSettings(two), (e: unknown) => e instanceof ConfigError && e.option === 'upstream' && /ambiguous/.test(e.message));
+  });
   it('a missing --config file fails naming --config', () => {
     assert.throws(() => loadConfig({ cwd: dir(), file: 'nope.yaml', env: {} }), (e: unknown) => e instanceof ConfigError && e.option === '--config');
   });

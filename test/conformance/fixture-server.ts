@@ -75,7 +75,7 @@ const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
 
-function buildMcpServer(): McpServer {
+export function buildMcpServer(): McpServer {
   const mcp = new McpServer(
     { name: 'portcullis-conformance-fixture', version: '1.0.0' },
     {

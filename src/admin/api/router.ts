@@ -55,7 +55,7 @@ export function segmentsOf(pathname: string, base: string): string[] | null {
   }
 }
 
-/** issue 3 item 7: every mutating admin call is an `admin.action` audit event naming the administrator */
-export async function recordAction(call: AdminCall, action: string, target: string, detail: AuditEvents['admin.action']['detail'] = {}): Promise<void> {
+/** issue 3 item 7: every mutating admin call (API or console, issue 8) is an `admin.action` audit event naming the administrator */
+export async function recordAction(call: Pick<AdminCall, 'ctx' | 'actor'>, action: string, target: string, detail: AuditEvents['admin.action']['detail'] = {}): Promise<void> {
   await call.ctx.audit.record('admin.action', { action, target, detail: { ...detail, actor: call.actor.name, via: call.actor.kind === 'token' ? 'token' : 'session' } }, auditActor(call.actor));
 }

@@ -6,6 +6,7 @@ import { errorPage, tooManyRequestsPage } from '../../as/pages/error.js';
 import { esc, page, pageHeaders } from '../../as/pages/layout.js';
 import { loginPage } from '../../as/pages/login.js';
 import { Params } from '../../as/params.js';
+import { federationOf, pageUpstreamButtons, safeReturnTo } from '../../as/federation/index.js';
 import { OAuthError } from '../../core/errors.js';
 import { constantTimeEqual, randomToken } from '../../core/random.js';
 import type { AdminDeps } from '../api/router.js';
@@ -71,7 +72,7 @@ export function createAdminConsole(ctx: AsContext, deps: AdminDeps = {}): (req: 
 
 async function show(ctx: AsContext, deps: AdminDeps, req: Request, url: URL, base: string, path: string): Promise<Response> {
   const access = await consoleAccess(ctx, req);
-  if (access.kind === 'anonymous') return showLogin(ctx, base);
+  if (access.kind === 'anonymous') return showLogin(ctx, base, undefined, undefined, 200, url.pathname + url.search);
   if (access.kind === 'forbidden') return forbidden(ctx, base, access.session.user.username, access.csrf);
   const handler = Object.hasOwn(PAGES, path) ? PAGES[path]! : null;
   const call: ConsoleCall = { ctx, deps, req, url, base, access };
@@ -119,8 +120,11 @@ async function act(ctx: AsContext, deps: AdminDeps, req: Request, url: URL, base
   return seeOther(withNotice(result.to, result.notice));
 }
 
-/** the shared login page (ARCHITECTURE "Pages": fields username, password), posting to the console */
-function showLogin(ctx: AsContext, base: string, error?: string, username?: string, status = 200): Response {
+/**
+ * the shared login page (ARCHITECTURE "Pages": fields username, password), posting to the console; "Sign in with
+ * <IdP>" links come back to the console page asked for (`returnTo`, when it is on the allow-list; else the overview)
+ */
+function showLogin(ctx: AsContext, base: string, error?: string, username?: string, status = 200, returnTo?: string): Response {
   const csrf = randomToken();
   const html = loginPage({
     action: `${base}/login`,
@@ -129,6 +133,8 @@ function showLogin(ctx: AsContext, base: string, error?: string, username?: stri
     clientHost: new URL(ctx.settings.issuer).host,
     ...(error ? { error } : {}),
     ...(username ? { username } : {}),
+    upstream: pageUpstreamButtons(ctx, safeReturnTo(ctx.settings, returnTo) ?? base, csrf),
+    password: federationOf(ctx).passwordLogin,
   });
   const res = new Response(html, { status: error ? 401 : status, headers: pageHeaders() });
   setCookie(res.headers, loginCsrfCookie(ctx.settings), csrf, { maxAge: 3600, secure: ctx.settings.secureCookies });
@@ -146,6 +152,8 @@ async function login(ctx: AsContext, req: Request, base: string): Promise<Respon
   } catch {
     return refused(ctx, CSRF_REFUSED);
   }
+  // login.password: false — only the IdP; a posted password is never checked
+  if (!federationOf(ctx).passwordLogin) return showLogin(ctx, base, 'Sign in with your identity provider.');
   const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, base, result.error, result.username);

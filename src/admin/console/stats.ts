@@ -6,8 +6,10 @@ import type { Bucket } from './charts.js';
  * - issued:   `token.issued`, `token.refreshed` (every access token handed out);
  * - step-ups: `tool.denied` with reason `insufficient_scope` — the 403 challenge a client answers by asking for
  *   more scope (MCP "Step-Up Authorization Flow") — and any `*step_up*` event;
- * - denials:  every other refusal: `tool.denied` (policy), `login.failure`, `consent.denied`, `trust.decision`
- *   deny, reuse detections, and any other `*.denied` / `*.failure` / `*.refused` type another part adds.
+ * - denials:  every other refusal: `tool.denied` (policy), `login.failure`, `login.upstream.failure`,
+ *   `consent.denied`, `device.denied`, `trust.decision` deny, reuse detections, a refused ID-JAG (`idjag.rejected`)
+ *   or ID-JAG issuance (`idjag.issue_refused`), a refused device user code (`device.user_code_rejected`), and any
+ *   other `*.denied` / `*.failure` / `*.refused` / `*.rejected` (or `*_refused` / `*_rejected`) type another part adds.
  */
 export type Series = 'issued' | 'denials' | 'stepups';
 
@@ -15,7 +17,7 @@ export function classify(type: string, data: Record<string, unknown>): Series | 
   if (type === 'token.issued' || type === 'token.refreshed') return 'issued';
   if (type.includes('step_up') || type.includes('step-up') || (type === 'tool.denied' && data.reason === 'insufficient_scope')) return 'stepups';
   if (type === 'trust.decision') return data.decision === 'deny' ? 'denials' : null;
-  if (/\.(denied|failure|refused)$/.test(type) || type.endsWith('reuse_detected')) return 'denials';
+  if (/\.(denied|failure|refused|rejected)$/.test(type) || /_(refused|rejected)$/.test(type) || type.endsWith('reuse_detected')) return 'denials';
   return null;
 }
 

@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import type { JSONWebKeySet } from 'jose';
 import { classifyAddress } from '../../net/address.js';
 import { isLoopbackHost, isLoopbackUrl } from '../../core/urls.js';
@@ -36,6 +37,7 @@ export function validateCimdUrl(client_id: string, opts: { dev: boolean }): URL 
   } catch {
     throw urlInvalid('not a valid URL');
   }
+  if (controlDisabled('cimd.url-grammar')) return u;
   const m = /^https:\/\/([^/?#]*)([^?#]*)/.exec(client_id)!;
   const [, authority = '', rawPath = ''] = m;
   // CIMD §3: MUST NOT contain a fragment.
@@ -151,7 +153,7 @@ export function validateCimdDocument(url: string, json: unknown, opts: CimdDocum
   if (!isObject(json)) throw docInvalid('not a JSON object');
   // CIMD §4.1: client_id MUST equal the document URL (simple string comparison, RFC 3986 §6.2.1).
   if (typeof json.client_id !== 'string') throw docInvalid('client_id is missing');
-  if (json.client_id !== url) throw docInvalid('client_id does not equal the document URL');
+  if (!controlDisabled('cimd.client-id-match') && json.client_id !== url) throw docInvalid('client_id does not equal the document URL');
   // [REG]: the document MUST include client_id, client_name and redirect_uris.
   const client_name = optionalString(json, 'client_name', MAX_NAME);
   if (client_name === null || client_name.trim() === '') throw docInvalid('client_name is required');
@@ -161,11 +163,11 @@ export function validateCimdDocument(url: string, json: unknown, opts: CimdDocum
   redirect_uris.forEach(checkRedirectUri);
 
   // CIMD §4.1: MUST NOT use a shared-secret method nor carry client_secret / client_secret_expires_at.
-  if ('client_secret' in json) throw docInvalid('client_secret must not be present');
+  if ('client_secret' in json && !controlDisabled('cimd.no-shared-secrets')) throw docInvalid('client_secret must not be present');
   if ('client_secret_expires_at' in json) throw docInvalid('client_secret_expires_at must not be present');
   const method = json.token_endpoint_auth_method ?? 'none';
   if (typeof method !== 'string') throw docInvalid('token_endpoint_auth_method must be a string');
-  if (SHARED_SECRET_METHODS.has(method)) throw docInvalid(`token_endpoint_auth_method ${method} is a shared-secret method`);
+  if (SHARED_SECRET_METHODS.has(method) && !controlDisabled('cimd.no-shared-secrets')) throw docInvalid(`token_endpoint_auth_method ${method} is a shared-secret method`);
   if (method !== 'none' && method !== 'private_key_jwt') throw docInvalid(`token_endpoint_auth_method ${method} is not supported`);
 
   // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.

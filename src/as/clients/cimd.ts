@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import { configSchema, type Config } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../core/time.js';
 import { safeFetch } from '../../net/safe-fetch.js';
@@ -144,7 +145,7 @@ export class CimdResolver implements ClientResolver {
         res = await this.fetch(url, {
           allowLoopback: dev,
           allowHttp: false,
-          maxBytes: cimd.max_bytes,
+          maxBytes: controlDisabled('cimd.size-cap') ? Number.MAX_SAFE_INTEGER : cimd.max_bytes,
           timeoutMs: cimd.timeout_ms,
           ...(this.opts.resolver ? { resolver: this.opts.resolver } : {}),
           ...(this.opts.ca ? { ca: this.opts.ca } : {}),

@@ -10,6 +10,8 @@ export const sessionCookie = (s: Settings): string => name(s, 'portcullis_sessio
 export const interactionCookie = (s: Settings): string => name(s, 'portcullis_interaction');
 /** double-submit CSRF token of the account page's sign-in form (there is no session yet to bind it to) */
 export const loginCsrfCookie = (s: Settings): string => name(s, 'portcullis_login_csrf');
+/** binds an upstream IdP sign-in started from a page (not an authorization request) to this browser */
+export const upstreamLoginCookie = (s: Settings): string => name(s, 'portcullis_upstream_login');
 
 export function setCookie(headers: Headers, cookie: string, value: string, opts: { maxAge: number; secure: boolean }): void {
   const parts = [`${cookie}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`];

@@ -5,6 +5,7 @@ import { normalizeSchemeAndHost } from '../../core/urls.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { AsContext } from '../context.js';
 import { checkResource } from '../endpoints/authorize/check-resource.js';
+import { allowedResources } from '../clients/allowed-resources.js';
 import { parseScope, type Params } from '../params.js';
 import { signAccessToken, type TokenResponseBody } from '../tokens.js';
 
@@ -27,9 +28,14 @@ export async function clientCredentialsGrant(ctx: AsContext, params: Params, aut
   const requested = parseScope(params.one('scope', { max: 1024 }));
   if (resources.length > 1) throw new OAuthError('invalid_target', 'request exactly one resource');
 
+  // issue 4 item 5: the client's `resources` limit; a client limited to one resource gets it when it names none
+  const permitted = allowedResources(ctx.settings, client.client_id);
+  const named = resources.length === 0 && permitted?.length === 1 ? permitted : resources;
   const admin = adminResource(ctx.settings);
-  const isAdmin = resources[0] !== undefined && normalizeSchemeAndHost(resources[0]) === admin;
-  const resource = isAdmin ? admin : checkResource(ctx.settings, resources).id;
+  const isAdmin = named[0] !== undefined && normalizeSchemeAndHost(named[0]) === admin;
+  const resource = isAdmin ? admin : checkResource(ctx.settings, named).id;
+  // RFC 8707 §2: invalid_target for a resource this client may not reach
+  if (permitted && !permitted.includes(resource)) throw new OAuthError('invalid_target', 'resource not available to this client', `${client.client_id} is limited to ${permitted.join(' ')}`);
   const offered = isAdmin ? [ADMIN_SCOPE] : (ctx.settings.resources.find((r) => r.id === resource)?.scopes ?? []);
   // the client's `scopes` config limits what it may hold; the admin scope must be listed there explicitly
   const allowed = offered.filter((s) => (client.allowed_scopes ? client.allowed_scopes.includes(s) : s !== ADMIN_SCOPE));

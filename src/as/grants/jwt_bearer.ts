@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { OAuthError, type OAuthErrorCode } from '../../core/errors.js';
@@ -76,7 +77,7 @@ async function accept(ctx: AsContext, params: Params, auth: AuthenticatedClient)
   // step 8 — [EMA] §7.4.2: jti single use until exp (+ skew), scoped by issuer; atomic in the store (every instance)
   const skew = settings.config.tokens.clock_skew;
   const fresh = await ctx.store.useJti(`idjag:${v.iss}`, v.jti, (v.exp + skew) * 1000, ctx.clock());
-  if (!fresh) throw new IdJagRejected('replay', `jti ${v.jti} was used before`, claims);
+  if (!fresh && !controlDisabled('idjag.jti')) throw new IdJagRejected('replay', `jti ${v.jti} was used before`, claims);
 
   const user = await commitSubject(ctx, v, plan);
   const grant_id = randomUUID();

@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import { OAuthError } from '../../core/errors.js';
 import { sha256 } from '../../core/random.js';
 import { open, seal } from '../../core/secret.js';
@@ -7,6 +8,7 @@ import type { AsContext } from '../context.js';
 import { parseScope, type Params } from '../params.js';
 import { narrowToUser } from '../user-scopes.js';
 import { newRefreshToken, signAccessToken, type TokenResponseBody } from '../tokens.js';
+import { signIdToken } from '../oidc/id-token.js';
 
 const GRACE_PURPOSE = 'refresh-grace-response';
 
@@ -26,14 +28,14 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
   const current = await ctx.store.getRefreshToken(hash);
   if (!current) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired');
   // OAuth 2.1 §4.3.1: the refresh token is bound to the client it was issued to.
-  if (current.client_id !== auth.client.client_id) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired', 'refresh token of another client');
+  if (!controlDisabled('token.refresh-client-binding') && current.client_id !== auth.client.client_id) throw new OAuthError('invalid_grant', 'refresh token is invalid or expired', 'refresh token of another client');
   // RFC 8707 §2.2: may narrow, never widen (one resource per grant here); MCP "Canonical Server URI": any case of scheme and host.
   if (resources[0] !== undefined && normalizeSchemeAndHost(resources[0]) !== current.resource) throw new OAuthError('invalid_target', 'resource was not part of the grant');
   // OAuth 2.1 §4.3.1: a refresh MUST NOT widen scope.
   let scope = current.scope;
   if (requestedScope !== undefined) {
     const extra = requestedScope.filter((s) => !current.scope.includes(s));
-    if (extra.length > 0) throw new OAuthError('invalid_scope', 'scope exceeds the original grant');
+    if (extra.length > 0 && !controlDisabled('token.refresh-scope')) throw new OAuthError('invalid_scope', 'scope exceeds the original grant');
     scope = requestedScope;
   }
   const grant = await ctx.store.getGrant(current.grant_id);
@@ -47,6 +49,8 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
   // the grant keeps its full scope on the refresh token even when this access token is narrowed
   const next = newRefreshToken(ctx, { ...input, scope: current.scope }, current.absolute_expires_at);
   const body: TokenResponseBody = { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: scope.join(' '), refresh_token: next.token };
+  // OpenID Connect Core §12.2: a refresh of a sign-in returns a new ID token, no nonce, auth_time of the sign-in
+  if (scope.includes('openid')) body.id_token = await signIdToken(ctx, { user, client_id: current.client_id, grant_id: current.grant_id, scope, auth_time: Math.floor(grant.created_at / 1000) });
   const sealed = seal(token, GRACE_PURPOSE, JSON.stringify(body));
 
   const result = await ctx.store.rotateRefreshToken(hash, next.record, sealed, now, ctx.settings.config.tokens.refresh_grace * 1000);
@@ -65,6 +69,7 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
       return JSON.parse(open(token, GRACE_PURPOSE, result.old.grace_response)) as TokenResponseBody;
     }
     case 'reused':
+      if (controlDisabled('token.refresh-reuse')) return body;
       ctx.onGrantRevoked(current.grant_id);
       ctx.log.warn({ event: 'refresh_reuse', client_id: current.client_id, grant_id: current.grant_id }, 'rotated refresh token reused: grant revoked');
       await ctx.audit.record('token.reuse_detected', { grant_id: current.grant_id, revoked: true, reason: 'rotated refresh token reused after the grace window' }, { user_id: current.user_id, client_id: current.client_id });

@@ -5,7 +5,6 @@ import type { AsContext } from '../context.js';
 import { evaluateIssuance } from '../idjag-issuance/policy.js';
 import { mintIdJag } from '../idjag-issuance/mint.js';
 import { SUBJECT_TOKEN_TYPES, validateSubjectToken } from '../idjag-issuance/subject-token.js';
-import '../idjag-issuance/audit.js';
 import { userEmail } from '../oidc/claims.js';
 import { parseScope, type Params } from '../params.js';
 import type { TokenResponseBody } from '../tokens.js';

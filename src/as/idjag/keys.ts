@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { fetch as undiciFetch } from 'undici';
+import type { fetch as UndiciFetch } from 'undici';
+import { loadUndici } from '../../net/undici-lazy.js';
 import type { TrustedIssuerConfig } from '../../config/enterprise-schema.js';
 import type { Settings } from '../../config/resolve.js';
 
@@ -27,7 +28,8 @@ function keySource(t: TrustedIssuerConfig): JWTVerifyGetKey {
     cacheMaxAge: t.jwks_cache_s * 1000,
     headers: { accept: 'application/jwk-set+json, application/json' },
     // undici, as for every administrator-configured URL (ARCHITECTURE "Dependencies"); jose refuses redirects itself
-    [customFetch]: (url, options) => undiciFetch(url, options as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>,
+    // (loaded at the first fetch: issue 9, start-up)
+    [customFetch]: async (url, options) => (await loadUndici()).fetch(url, options as Parameters<typeof UndiciFetch>[1]) as unknown as Promise<Response>,
   });
 }
 

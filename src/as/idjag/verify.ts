@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { IDJAG_ALGORITHMS } from '../../config/enterprise-schema.js';
 import type { ProtectedResource, Settings } from '../../config/resolve.js';
@@ -107,7 +108,7 @@ export async function verifyIdJag({ assertion, auth, settings, issuers, now }: V
   const reject = (reason: IdJagReason, detail: string): IdJagRejected => new IdJagRejected(reason, detail, seen);
 
   // step 3 — [IDJAG] §3.1: typ exactly oauth-id-jag+jwt; keeps ID tokens, access tokens and client assertions out
-  if (header.typ !== IDJAG_TYP) throw reject('typ', `typ ${JSON.stringify(header.typ ?? null)} is not ${IDJAG_TYP}`);
+  if (!controlDisabled('idjag.typ') && header.typ !== IDJAG_TYP) throw reject('typ', `typ ${JSON.stringify(header.typ ?? null)} is not ${IDJAG_TYP}`);
   // step 4 — [EMA] §7.4.1: an explicit allow-list, never none, never a shared-secret HS* alg
   if (typeof header.alg !== 'string' || !(IDJAG_ALGORITHMS as readonly string[]).includes(header.alg)) throw reject('alg', `alg ${String(header.alg)} not allowed`);
   // step 5 — iss a configured IdP, and never this server itself
@@ -131,19 +132,19 @@ export async function verifyIdJag({ assertion, auth, settings, issuers, now }: V
   // step 6 — [IDJAG] §4.4.1: aud is this server's issuer exactly, a string or a one-element array
   const aud = payload.aud;
   const audOk = aud === settings.issuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === settings.issuer);
-  if (!audOk) throw reject('aud', `aud ${JSON.stringify(aud)} is not ${settings.issuer}`);
+  if (!audOk && !controlDisabled('idjag.aud')) throw reject('aud', `aud ${JSON.stringify(aud)} is not ${settings.issuer}`);
 
   // step 7 — [EMA] §7.4.2: short-lived, inside its window with minimal skew; iat not in the future
   const skew = settings.config.tokens.clock_skew;
   const exp = num(payload.exp);
   const iat = num(payload.iat);
   if (exp === undefined || iat === undefined) throw reject('missing_claim', 'exp and iat are required');
-  if (exp + skew <= now) throw reject('expired', `expired at ${exp}`);
-  if (iat > now + skew) throw reject('iat_future', `issued in the future (${iat})`);
+  if (exp + skew <= now && !controlDisabled('idjag.time')) throw reject('expired', `expired at ${exp}`);
+  if (iat > now + skew && !controlDisabled('idjag.time')) throw reject('iat_future', `issued in the future (${iat})`);
   const nbf = payload.nbf;
   if (nbf !== undefined && (num(nbf) === undefined || num(nbf)! > now + skew)) throw reject('nbf', `not before ${String(nbf)}`);
   const cap = issuer.config.max_lifetime_s;
-  if (exp - iat > cap || exp - now > cap + skew) throw reject('lifetime', `lifetime over ${cap} s`);
+  if ((exp - iat > cap || exp - now > cap + skew) && !controlDisabled('idjag.time')) throw reject('lifetime', `lifetime over ${cap} s`);
   // step 8 needs a jti (the caller consumes it): [EMA] §7.4.2 makes replay detection REQUIRED
   const jti = str(payload.jti);
   if (!jti || jti.length > 256) throw reject('missing_claim', 'jti is required (at most 256 characters)');
@@ -151,7 +152,7 @@ export async function verifyIdJag({ assertion, auth, settings, issuers, now }: V
   // step 9 — the client_id claim names the authenticated client; the IdP may speak for it; public clients by policy
   const client_id = str(payload.client_id);
   if (!client_id) throw reject('missing_claim', 'client_id is required');
-  if (client_id !== auth.client.client_id) throw reject('client_mismatch', `client_id ${client_id} is not the authenticated client ${auth.client.client_id}`);
+  if (client_id !== auth.client.client_id && !controlDisabled('idjag.client-binding')) throw reject('client_mismatch', `client_id ${client_id} is not the authenticated client ${auth.client.client_id}`);
   if (!issuer.config.clients.includes(client_id)) throw reject('client_not_allowed', `${iss} may not speak for ${client_id}`);
   // [IDJAG] §8.1 wants confidential clients; [EMA] §5 allows CIMD public clients: a per-IdP knob
   if (auth.method === 'none' && !issuer.config.allow_public_clients) throw reject('public_client', `${iss} does not allow public clients`);

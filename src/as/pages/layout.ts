@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../core/controls.js';
 import { createHash } from 'node:crypto';
 
 /** Escape text for HTML element content and double-quoted attributes. */
@@ -27,8 +28,8 @@ export function pageHeaders(formTargets: string[] = []): Record<string, string> 
   return {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    'x-frame-options': 'DENY',
+    'content-security-policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self'; form-action ${formAction};${controlDisabled('authz.frame-ancestors') ? '' : " frame-ancestors 'none';"} base-uri 'none'`,
+    ...(controlDisabled('authz.frame-ancestors') ? {} : { 'x-frame-options': 'DENY' }),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };

@@ -6,16 +6,14 @@ import type { Clock } from '../../core/time.js';
 import type { AsContext } from '../context.js';
 import { parseTrustedProxies, peerAddress, resolveClientAddress, type ClientAddress, type TrustedProxies } from './client-ip.js';
 import { MemoryRateLimiter, type RateLimiter } from './limiter.js';
-import { RedisRateLimiter } from './redis.js';
 
 export { MemoryRateLimiter, type RateDecision, type RateLimiter } from './limiter.js';
 export { parseTrustedProxies, resolveClientAddress, type ClientAddress } from './client-ip.js';
 
 /**
- * Endpoints limited per client IP at the edge. `device` is the hook for RFC 8628's device authorization endpoint:
- * when it lands, give it a `rate_limits.device.per_ip` option and one `guard('device', …)` line in the server.
+ * Endpoints limited per client IP at the edge (`device`: RFC 8628's device authorization endpoint).
  */
-export type LimitedEndpoint = 'authorize' | 'token' | 'register' | 'login' | 'device';
+export type LimitedEndpoint = 'authorize' | 'token' | 'register' | 'login' | 'device' | 'upstream_login';
 
 interface Bucket {
   limit: number;
@@ -41,6 +39,8 @@ export class RateLimits {
       token: rl.token.per_ip,
       register: legacy === undefined ? rl.register.per_ip : { limit: legacy, window_s: 3600 },
       login: rl.login.per_ip,
+      device: rl.device.per_ip,
+      upstream_login: rl.upstream_login.per_ip,
     };
   }
 
@@ -82,6 +82,25 @@ export class RateLimits {
     if (this.enabled) await this.limiter.reset(userKey(username));
   }
 
+  /**
+   * RFC 8628 §5.1 user codes at /device: seconds to wait before the next code may be checked (0 = may try), over
+   * every given key (client IP, browser). Only wrong codes count (userCodeFailed); a right one resets nothing.
+   */
+  async userCodeBlocked(keys: readonly string[]): Promise<number> {
+    if (!this.enabled) return 0;
+    const b = this.rl.device.user_code;
+    const waits = await Promise.all(keys.map(async (k) => {
+      const d = await this.limiter.peek(`device:user_code:${k}`, b.limit, b.window_s * 1000);
+      return d.allowed ? 0 : d.retryAfterS;
+    }));
+    return Math.max(0, ...waits);
+  }
+
+  async userCodeFailed(keys: readonly string[]): Promise<void> {
+    const b = this.rl.device.user_code;
+    if (this.enabled) await Promise.all(keys.map((k) => this.limiter.hit(`device:user_code:${k}`, b.limit, b.window_s * 1000)));
+  }
+
   close(): Promise<void> {
     return this.limiter.close();
   }
@@ -105,6 +124,8 @@ export async function createRateLimits(config: Config, opts: { clock: Clock; log
   if (rl.backend === 'memory') return new RateLimits(config, memory);
   if (!rl.redis_url) throw new ConfigError('rate_limits.redis_url', 'backend redis needs redis_url (redis://host:6379)');
   if (!/^rediss?:\/\//.test(rl.redis_url)) throw new ConfigError('rate_limits.redis_url', 'must be a redis:// or rediss:// URL');
+  // issue 9: ioredis is loaded only when asked for (a few hundred ms of start-up otherwise)
+  const { RedisRateLimiter } = await import('./redis.js');
   const redis = new RedisRateLimiter({ url: rl.redis_url, fallback: memory, log: opts.log });
   const limits = new RateLimits(config, redis); // validates trusted_proxies before any connection is made
   if (await redis.connect()) opts.log.info({ event: 'rate_limit_backend', backend: 'redis' }, 'rate limits shared through Redis');

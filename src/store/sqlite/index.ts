@@ -133,6 +133,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.audit.closeWal();
     if (this.db.open) this.db.close();
   }
 
@@ -344,7 +345,7 @@ export class SqliteStore implements Store {
   // audit log (src/store/sqlite/audit.ts)
 
   async appendAudit(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]> {
-    return this.audit.appendAudit(build);
+    return this.audit.appendAuditDurable(build);
   }
 
   async getAuditHead(): Promise<AuditHead | null> {

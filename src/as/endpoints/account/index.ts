@@ -9,6 +9,7 @@ import { Params } from '../../params.js';
 import { clearCookie, loginCsrfCookie, readCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkLogin, currentSession, endSession, sessionCsrf, startSession, type SignedIn } from '../session.js';
+import { federationOf, pageUpstreamButtons } from '../../federation/index.js';
 
 export const USER_REVOCATION_REASON = 'user';
 const CSRF_PURPOSE = 'account';
@@ -45,6 +46,8 @@ export async function accountEndpoint(ctx: AsContext, req: Request, step: Step):
 }
 
 async function login(ctx: AsContext, form: Params): Promise<Response> {
+  // login.password: false — only the IdP; a posted password is never checked
+  if (!federationOf(ctx).passwordLogin) return showLogin(ctx, 'Sign in with your identity provider.');
   const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, result.error, result.username);
@@ -77,7 +80,16 @@ async function revoke(ctx: AsContext, session: SignedIn, form: Params): Promise<
 
 function showLogin(ctx: AsContext, error?: string, username?: string): Response {
   const csrf = randomToken();
-  const html = loginPage({ action: `${ctx.settings.endpoints.account}/login`, csrf, clientName: null, ...(error ? { error } : {}), ...(username ? { username } : {}) });
+  const html = loginPage({
+    action: `${ctx.settings.endpoints.account}/login`,
+    csrf,
+    clientName: null,
+    ...(error ? { error } : {}),
+    ...(username ? { username } : {}),
+    // "Sign in with <IdP>", back to this page; the password form unless login.password is off
+    upstream: pageUpstreamButtons(ctx, `${ctx.settings.issuerPath}/account`, csrf),
+    password: federationOf(ctx).passwordLogin,
+  });
   const res = new Response(html, { status: error ? 401 : 200, headers: pageHeaders() });
   setCookie(res.headers, loginCsrfCookie(ctx.settings), csrf, { maxAge: 3600, secure: ctx.settings.secureCookies });
   return res;

@@ -1,6 +1,7 @@
 import type { ProtectedResource } from '../../../config/resolve.js';
 import { OAuthError } from '../../../core/errors.js';
 import type { OAuthClient } from '../../clients/types.js';
+import { OIDC_IDENTITY_SCOPES } from '../../oidc/scopes.js';
 
 /**
  * Scopes are limited to what the resource offers (plus offline_access, which the AS advertises).
@@ -13,5 +14,6 @@ export function checkScope(resource: ProtectedResource, client: OAuthClient, req
   const unknown = wanted.filter((s) => !offered.has(s));
   if (unknown.length > 0) throw new OAuthError('invalid_scope', `unknown scope: ${unknown.join(' ')}`);
   const allowed = client.allowed_scopes;
-  return allowed ? wanted.filter((s) => allowed.includes(s) || s === 'offline_access') : [...wanted];
+  // OIDC identity scopes are offered only by the UserInfo target (check-resource), where a client's scope limit does not apply
+  return allowed ? wanted.filter((s) => allowed.includes(s) || s === 'offline_access' || OIDC_IDENTITY_SCOPES.includes(s)) : [...wanted];
 }

@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../../core/controls.js';
 import { OAuthError, safeDescription, wireCode } from '../../../core/errors.js';
 import { randomToken } from '../../../core/random.js';
 import type { AuthorizationRequestSnapshot } from '../../../store/types.js';
@@ -56,7 +57,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
       if (client.redirect_uris.length !== 1 || client.loopback_only) throw new OAuthError('invalid_request', 'redirect_uri is required');
       redirect_uri = client.redirect_uris[0]!;
     } else {
-      if (!redirectUriMatches(given, client.redirect_uris)) {
+      if (!controlDisabled('authz.redirect-uri-exact') && !redirectUriMatches(given, client.redirect_uris)) {
         ctx.log.info({ event: 'redirect_uri_mismatch', client_id, redirect_uri: given }, 'redirect_uri not registered');
         return errorPage(ctx.settings, 400, 'Invalid redirect URI', 'The redirect_uri is not registered for this application, so we will not send you there.');
       }
@@ -87,7 +88,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     if (!client.grant_types.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'client may not use the authorization code grant');
     if (params.has('request') || params.has('request_uri')) throw new OAuthError('invalid_request', 'request objects are not supported');
     const pkce = checkPkce(params.one('code_challenge', { max: 128 }), params.one('code_challenge_method', { max: 32 }));
-    const resource = checkResource(ctx.settings, params.many('resource'));
+    const resource = checkResource(ctx.settings, params.many('resource'), params.one('scope', { max: 1024 }));
     const scope = checkScope(resource, client, parseScope(params.one('scope', { max: 1024 })));
     const response_mode = params.one('response_mode');
     if (response_mode !== undefined && response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
@@ -120,7 +121,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
 export function authorizationResponseUrl(ctx: AsContext, redirect_uri: string, values: Record<string, string | null | undefined>): string {
   const u = new URL(redirect_uri);
   for (const [k, v] of Object.entries(values)) if (v != null) u.searchParams.append(k, v);
-  u.searchParams.append('iss', ctx.settings.issuer);
+  if (!controlDisabled('authz.iss-in-response')) u.searchParams.append('iss', ctx.settings.issuer);
   return u.toString();
 }
 

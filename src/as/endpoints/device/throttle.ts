@@ -3,7 +3,6 @@ import type { DeviceCodeRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { rateLimitsOf } from '../../rate-limits/index.js';
 import { normalizeUserCode } from './user-code.js';
-import './audit.js';
 
 /** who is entering codes: the client IP bucket, this browser, the signed-in user (each limited on its own) */
 export interface CodeEnterer {

@@ -10,13 +10,13 @@ import { loginPage } from '../../pages/login.js';
 import { Params } from '../../params.js';
 import { rateLimitsOf } from '../../rate-limits/index.js';
 import { narrowToUser } from '../../user-scopes.js';
-import { clearCookie, readCookie, setCookie } from '../cookies.js';
+import { clearCookie, loginCsrfCookie, readCookie, setCookie } from '../cookies.js';
+import { federationOf, pageUpstreamButtons } from '../../federation/index.js';
 import { readFormBody } from '../form.js';
-import { checkLogin, currentSession, sessionCsrf, startSession, type SignedIn } from '../session.js';
+import { checkLogin, currentSession, sessionCsrf, startSession, type LoginResult, type SignedIn } from '../session.js';
 import { deviceUrls } from './settings.js';
 import { lookUpUserCode, type CodeEnterer } from './throttle.js';
 import { formatUserCode, normalizeUserCode } from './user-code.js';
-import './audit.js';
 
 /**
  * The /device page (RFC 8628 §3.3; ARCHITECTURE "Pages"): enter the user code → sign in (the shared session) →
@@ -99,13 +99,7 @@ async function approvalStep(ctx: AsContext, req: Request, who: CodeEnterer, sess
   const device = await currentCode(ctx, req, who);
   if (device instanceof Response) return device;
   const client = await describeClient(ctx, device.client_id);
-  if (!session) {
-    const csrf = who.browser ?? randomToken();
-    const html = loginPage({ action: `${deviceUrls(ctx.settings).verification_uri}/login`, csrf, clientName: client.name, clientHost: client.host });
-    const res = new Response(html, { status: 200, headers: pageHeaders() });
-    if (!who.browser) setCookie(res.headers, csrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
-    return res;
-  }
+  if (!session) return signInForm(ctx, req, who, client, {}, 200);
   const resource = ctx.settings.resources.find((r) => r.id === device.resource);
   const html = deviceApprovalPage({
     action: `${deviceUrls(ctx.settings).verification_uri}/approve`,
@@ -122,16 +116,40 @@ async function approvalStep(ctx: AsContext, req: Request, who: CodeEnterer, sess
   return new Response(html, { status: 200, headers: pageHeaders() });
 }
 
+/**
+ * The shared sign-in form, naming the client of the code being approved: the password form posting here (unless
+ * login.password is off) and "Sign in with <IdP>" links that come back to the approval step (the code stays in
+ * its cookie meanwhile); those links carry the browser's login CSRF cookie, set here when missing.
+ */
+function signInForm(ctx: AsContext, req: Request, who: CodeEnterer, client: { name: string | null; host: string }, v: { error?: string; username?: string }, status: number): Response {
+  const csrf = who.browser ?? randomToken();
+  const existing = readCookie(req, loginCsrfCookie(ctx.settings));
+  const linkCsrf = existing && existing.length <= 128 ? existing : randomToken();
+  const html = loginPage({
+    action: `${deviceUrls(ctx.settings).verification_uri}/login`,
+    csrf,
+    clientName: client.name,
+    clientHost: client.host,
+    ...v,
+    upstream: pageUpstreamButtons(ctx, `${ctx.settings.issuerPath}/device/approve`, linkCsrf),
+    password: federationOf(ctx).passwordLogin,
+  });
+  const res = new Response(html, { status, headers: pageHeaders() });
+  if (!who.browser) setCookie(res.headers, csrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
+  if (linkCsrf !== existing) setCookie(res.headers, loginCsrfCookie(ctx.settings), linkCsrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
+  return res;
+}
+
 async function login(ctx: AsContext, req: Request, who: CodeEnterer, form: Params): Promise<Response> {
-  const result = await checkLogin(ctx, form);
+  // login.password: false — only the IdP; a posted password is never checked
+  const result: LoginResult = federationOf(ctx).passwordLogin ? await checkLogin(ctx, form) : { ok: false, error: 'Sign in with your identity provider.' };
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) {
     // the sign-in form again, still naming the client of the code this browser is approving
     const device = await currentCode(ctx, req, who);
     if (device instanceof Response) return device;
     const client = await describeClient(ctx, device.client_id);
-    const html = loginPage({ action: `${deviceUrls(ctx.settings).verification_uri}/login`, csrf: who.browser ?? '', clientName: client.name, clientHost: client.host, error: result.error, ...(result.username ? { username: result.username } : {}) });
-    return new Response(html, { status: 401, headers: pageHeaders() });
+    return signInForm(ctx, req, who, client, { error: result.error, ...(result.username ? { username: result.username } : {}) }, 401);
   }
   const res = seeOther(ctx, '/approve');
   await startSession(ctx, res.headers, result.user);

@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../../core/controls.js';
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../../core/errors.js';
 import { isLoopbackUrl } from '../../../core/urls.js';
@@ -14,6 +15,7 @@ import { clearCookie, interactionCookie, readCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkLogin, currentSession, startSession } from '../session.js';
 import { Params } from '../../params.js';
+import { federationOf, upstreamButtons } from '../../federation/index.js';
 
 /**
  * The login → consent → code steps of one authorization request. The interaction is bound to the browser that
@@ -23,7 +25,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   const now = ctx.clock();
   const interaction = await ctx.store.getInteraction(id, now);
   const bound = readCookie(req, interactionCookie(ctx.settings));
-  if (!interaction || !bound || !constantTimeEqual(bound, id)) {
+  if (!interaction || (!controlDisabled('authz.interaction-binding') && (!bound || !constantTimeEqual(bound, id)))) {
     return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It has expired, was already used, or was opened in another browser. Start again from the application.');
   }
   const formTargets = [formTargetFor(interaction.params.redirect_uri)];
@@ -32,7 +34,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
     if (req.method !== 'POST') return errorPage(ctx.settings, 405, 'Method not allowed', 'Use the form.');
     try {
       form = Params.fromForm(await readFormBody(req));
-      const csrf = form.required('csrf', { max: 128 });
+      const csrf = controlDisabled('authz.csrf') ? interaction.csrf : form.required('csrf', { max: 128 });
       if (!constantTimeEqual(csrf, interaction.csrf)) throw new OAuthError('invalid_request', 'csrf');
     } catch {
       return errorPage(ctx.settings, 403, 'Request refused', 'The form could not be verified (CSRF protection). Reload the page and try again.');
@@ -103,11 +105,15 @@ function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: 
     clientHost: clientHost(interaction.params.client_id),
     ...(error ? { error } : {}),
     ...(username ? { username } : {}),
+    // issue 4 item 3: "Sign in with <IdP>", and the password form unless login.password is off
+    upstream: upstreamButtons(ctx, interaction.id, interaction.csrf),
+    password: federationOf(ctx).passwordLogin,
   });
   return new Response(html, { status: error ? 401 : 200, headers: pageHeaders(formTargets) });
 }
 
 async function login(ctx: AsContext, interaction: InteractionRecord, form: Params, formTargets: string[]): Promise<Response> {
+  if (!federationOf(ctx).passwordLogin) return showLogin(ctx, interaction, formTargets, 'Sign in with your identity provider.');
   const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, interaction, formTargets, result.error, result.username);

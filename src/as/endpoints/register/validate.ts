@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../../core/controls.js';
 import { OAuthError } from '../../../core/errors.js';
 import { checkJwks, checkJwksUri } from '../../clients/cimd-validate.js';
 import { ClientResolutionError } from '../../clients/types.js';
@@ -54,12 +55,12 @@ function checkRedirectUri(uri: unknown, i: number, type: 'native' | 'web', rules
   const field = `redirect_uris[${i}]`;
   if (typeof uri !== 'string' || uri.length > MAX_URL || !/^[\x21-\x7e]+$/.test(uri)) throw badRedirect(`${field} must be a URL of at most ${MAX_URL} printable characters`);
   // OAuth 2.1 §2.3.1: no fragment
-  if (uri.includes('#')) throw badRedirect(`${field} has a fragment`);
+  if (uri.includes('#') && !controlDisabled('dcr.redirect-uri-shape')) throw badRedirect(`${field} has a fragment`);
   const u = URL.canParse(uri) ? new URL(uri) : null;
   if (!u) throw badRedirect(`${field} is not an absolute URL`);
-  if (u.username || u.password) throw badRedirect(`${field} has userinfo`);
+  if ((u.username || u.password) && !controlDisabled('dcr.redirect-uri-shape')) throw badRedirect(`${field} has userinfo`);
   const loopbackHttp = u.protocol === 'http:' && LOOPBACK.includes(u.hostname);
-  if (u.protocol !== 'https:' && !(type === 'native' && loopbackHttp)) {
+  if (!controlDisabled('dcr.redirect-uri-scheme') && u.protocol !== 'https:' && !(type === 'native' && loopbackHttp)) {
     throw badRedirect(type === 'web' ? `${field}: a web application must use https` : `${field} must be https, or http on 127.0.0.1, [::1] or localhost`);
   }
   if (rules.allowedRedirectHosts.length > 0 && !hostMatches(u.hostname, rules.allowedRedirectHosts)) {
