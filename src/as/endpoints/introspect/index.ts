@@ -1,13 +1,11 @@
 import { noStoreJson, OAuthError, oauthErrorResponse } from '../../../core/errors.js';
 import { epochSeconds } from '../../../core/time.js';
-import { authenticateClient } from '../../client-auth.js';
+import { authenticateResourceServer } from '../resource-server-auth.js';
 import type { AsContext } from '../../context.js';
 import { Params } from '../../params.js';
 import { findToken, MAX_TOKEN_LENGTH, type FoundToken } from '../../token-lookup.js';
 import { readFormBody } from '../form.js';
 
-/** invalid_client with the wire kept generic and the reason kept for logs */
-const refused = (internal: string): OAuthError => new OAuthError('invalid_client', 'client authentication failed', internal);
 
 /**
  * RFC 7662 token introspection, for resource servers only: a static client marked `introspection: true` that
@@ -20,16 +18,9 @@ export async function introspectEndpoint(ctx: AsContext, req: Request): Promise<
     if (req.method !== 'POST') throw new OAuthError('invalid_request', 'the introspection endpoint accepts POST only');
     const params = Params.fromForm(await readFormBody(req));
     // RFC 7662 §2.1: an unauthenticated caller learns nothing, not even whether its parameters were well formed.
-    const credentials = /^Basic\s/i.test(req.headers.get('authorization') ?? '') || params.has('client_secret') || params.has('client_assertion') || params.has('client_assertion_type');
-    if (!credentials) throw refused('no client credentials');
-    // RFC 7662 §2.3: invalid credentials → 401 (RFC 6749 §5.2), malformed ones included
-    const auth = await authenticateClient(ctx, req, params).catch((e: unknown) => {
-      throw e instanceof OAuthError ? refused(e.internal ?? e.description ?? e.code) : e;
-    });
+    const auth = await authenticateResourceServer(ctx, req, params, 'introspect');
     usedBasic = auth.usedBasic;
     const client = auth.client;
-    const allowed = client.kind === 'static' && ctx.settings.config.clients.some((c) => c.client_id === client.client_id && c.introspection);
-    if (auth.method === 'none' || !allowed) throw refused(`client ${client.client_id} may not introspect`);
 
     const token = params.required('token', { max: MAX_TOKEN_LENGTH });
     params.one('token_type_hint', { max: 64 }); // §2.1: a hint only; the search covers every type anyway

@@ -1,10 +1,9 @@
 import { noStoreJson, OAuthError, oauthErrorResponse } from '../../../core/errors.js';
-import { authenticateClient } from '../../client-auth.js';
+import { authenticateResourceServer } from '../resource-server-auth.js';
 import type { AsContext } from '../../context.js';
 import { Params } from '../../params.js';
 import { readFormBody } from '../form.js';
 
-const refused = (internal: string): OAuthError => new OAuthError('invalid_client', 'client authentication failed', internal);
 
 /**
  * POST `${issuer}/revoked-grants` (issue 11, ARCHITECTURE "Revocation"): the ids of grants revoked since `since`
@@ -20,15 +19,8 @@ export async function revokedGrantsEndpoint(ctx: AsContext, req: Request): Promi
   try {
     if (req.method !== 'POST') throw new OAuthError('invalid_request', 'the revoked-grants endpoint accepts POST only');
     const params = Params.fromForm(await readFormBody(req));
-    const credentials = /^Basic\s/i.test(req.headers.get('authorization') ?? '') || params.has('client_secret') || params.has('client_assertion') || params.has('client_assertion_type');
-    if (!credentials) throw refused('no client credentials');
-    const auth = await authenticateClient(ctx, req, params).catch((e: unknown) => {
-      throw e instanceof OAuthError ? refused(e.internal ?? e.description ?? e.code) : e;
-    });
+    const auth = await authenticateResourceServer(ctx, req, params, 'read revoked grants');
     usedBasic = auth.usedBasic;
-    const client = auth.client;
-    const allowed = client.kind === 'static' && ctx.settings.config.clients.some((c) => c.client_id === client.client_id && c.introspection);
-    if (auth.method === 'none' || !allowed) throw refused(`client ${client.client_id} may not read revoked grants`);
 
     const { tokens } = ctx.settings.config;
     const retainMs = (tokens.access_token_ttl + tokens.clock_skew) * 1000;
