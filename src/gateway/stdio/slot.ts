@@ -64,6 +64,8 @@ export class Slot {
   readonly #opts: SlotOptions;
   #child: StdioChild | null = null;
   #starting: Promise<StdioChild> | null = null;
+  /** children of this slot being stopped (idle, eviction, shutdown): a later stop() waits for them too */
+  readonly #stopping = new Set<Promise<void>>();
   /** the current child has had its legacy handshake (or is modern: never needs one) */
   #initialized = false;
   #handshake: Promise<void> | null = null;
@@ -160,10 +162,16 @@ export class Slot {
   /** Stop the child (idle, evicted, DELETE, shutdown); pending requests get errors. */
   async stop(graceMs = 2000): Promise<void> {
     const child = this.#child ?? (await this.#starting?.catch(() => null)) ?? null;
-    if (!child) return;
-    // detached at once: a request arriving meanwhile starts a fresh child instead of meeting a dying one
-    this.#detach(child, { code: null, signal: null }, true);
-    await child.stop(graceMs);
+    if (child) {
+      // detached at once: a request arriving meanwhile starts a fresh child instead of meeting a dying one
+      this.#detach(child, { code: null, signal: null }, true);
+      const stopping = child.stop(graceMs);
+      this.#stopping.add(stopping);
+      const forget = (): void => void this.#stopping.delete(stopping);
+      stopping.then(forget, forget);
+    }
+    // a stop already under way (an idle stop racing shutdown) is waited for: close() returns with every child gone
+    await Promise.all(this.#stopping);
   }
 
   async #ensureChild(): Promise<StdioChild> {
