@@ -282,12 +282,16 @@ describe(`conformance ${SUITE_VERSION} authorization role against Portcullis (co
     diagnose(t, r);
     assertPassed(r, direct!);
     // the document really was fetched and validated, and the code was issued to that client: Portcullis's log
-    const events = direct!
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(events.some((e) => e.event === 'cimd_fetch' && e.url === cimdUrl && e.outcome === 'ok'), `no successful CIMD fetch of ${cimdUrl} logged`);
-    assert.ok(events.some((e) => e.event === 'token_issued' && e.client_id === cimdUrl), 'no token issued to the CIMD client');
+    // (log lines are written in batches every ≤ 250 ms, so the last ones may still be on their way)
+    const events = (): Record<string, unknown>[] =>
+      direct!
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const issued = (): boolean => events().some((e) => e.event === 'token_issued' && e.client_id === cimdUrl);
+    for (let i = 0; i < 30 && !issued(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(events().some((e) => e.event === 'cimd_fetch' && e.url === cimdUrl && e.outcome === 'ok'), `no successful CIMD fetch of ${cimdUrl} logged`);
+    assert.ok(issued(), 'no token issued to the CIMD client');
   });
 });
