@@ -7,8 +7,7 @@
  *
  *   node --import tsx bench/cimd.ts            (BENCH_ROUNDS)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import { Client } from 'undici';
 import { startHttpsStatic, type HttpsStaticServer } from '../test/helpers/https-static.js';
 import { makeTestCa } from '../test/helpers/tls.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
-import { freePort, progress, report, stat } from './lib.js';
+import { forkChild, freePort, progress, report, runChild, runMain, stat, type BenchChild } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENT = 100;
@@ -99,22 +98,18 @@ async function main(): Promise<void> {
   writeFileSync(caFile, ca.caPem);
   const https = await startHttpsStatic(ca);
   const logFile = join(dir, 'portcullis.log');
-  const proc: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-    stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a'), 'ipc'],
-  });
+  let child: BenchChild<Ready> | undefined;
   let ok = false;
   try {
-    const ready = await new Promise<Ready>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`portcullis did not start: ${readFileSync(logFile, 'utf8').slice(-2000)}`)), 60_000);
-      proc.once('exit', (code) => reject(new Error(`portcullis exited ${code}: ${readFileSync(logFile, 'utf8').slice(-2000)}`)));
-      proc.on('message', (m: Ready) => {
-        clearTimeout(t);
-        resolve(m);
-      });
+    child = await forkChild<Ready>({
+      role: 'portcullis',
+      script: fileURLToPath(import.meta.url),
+      args: ['--child'],
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+      logFile,
+      timeoutMs: 60_000,
     });
-    proc.removeAllListeners('exit');
+    const { ready } = child;
 
     const fetchCounts: number[] = [];
     const coldMs: number[] = [];
@@ -172,21 +167,12 @@ async function main(): Promise<void> {
     });
     ok = true;
   } finally {
-    proc.kill();
+    child?.proc.kill();
     await https.close();
     if (ok) rmSync(dir, { recursive: true, force: true });
     else progress(`logs kept in ${dir}`);
   }
 }
 
-if (process.argv[2] === '--child') {
-  childPortcullis().catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[2] === '--child') runChild(childPortcullis());
+else runMain(main);

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, progress, report, sleep, stat } from './lib.js';
+import { freePort, progress, report, runChild, runMain, sleep, stat } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IDLE_MS = 2000;
@@ -171,14 +171,5 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[2] === '--child-grants') {
-  childGrants().catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[2] === '--child-grants') runChild(childGrants());
+else runMain(main);

@@ -8,8 +8,7 @@
  *
  *   node --import tsx bench/gateway-overhead.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_BASE_DIR)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Agent, request } from 'undici';
 import { statelessMcp } from '../test/gateway/helpers/upstream.js';
-import { freePort, load, percentile, progress, report, stat, type LoadResult } from './lib.js';
+import { forkChild, freePort, load, percentile, progress, report, runChild, runMain, serveCpuIpc, stat, type BenchChild, type LoadResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -28,19 +27,8 @@ const WARMUP_MS = 2000;
 const LOG_DIR = process.argv[2] === '--child' ? '' : mkdtempSync(join(tmpdir(), 'portcullis-bench-logs-'));
 
 type Ready = { type: 'ready'; url: string; token?: string };
-type Cpu = { type: 'cpu'; user: number; system: number };
 
 // ---------------------------------------------------------------- children
-
-function serveIpc(): void {
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'cpu') {
-      const u = process.cpuUsage();
-      process.send!({ type: 'cpu', user: u.user, system: u.system } satisfies Cpu);
-    } else if (m.type === 'exit') process.exit(0);
-  });
-  process.on('disconnect', () => process.exit(0));
-}
 
 async function childUpstream(): Promise<void> {
   const handler = statelessMcp('json');
@@ -130,46 +118,13 @@ async function childPortcullis(upstreamUrl: string): Promise<void> {
 
 // ---------------------------------------------------------------- coordinator
 
-interface Child {
-  proc: ChildProcess;
-  ready: Ready;
-  cpu(): Promise<number>;
-  stop(): void;
-}
+type Child = BenchChild<Ready>;
 
 async function spawnChild(role: string, arg?: string, prof = false, script = fileURLToPath(import.meta.url)): Promise<Child> {
   const execArgv = ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])];
   // a child's logs (Portcullis logs every request at info, as in production) go to a file, not the terminal
   const logFile = join(LOG_DIR, `${role}${script === fileURLToPath(import.meta.url) ? '' : '-base'}.log`);
-  const logFd = openSync(logFile, 'w');
-  const proc = fork(script, ['--child', role, ...(arg ? [arg] : [])], { execArgv, stdio: ['ignore', logFd, logFd, 'ipc'] });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    const tail = () => readFileSync(logFile, 'utf8').slice(-2000);
-    const t = setTimeout(() => reject(new Error(`${role} did not start: ${tail()}`)), 30_000);
-    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}: ${tail()}`)));
-    proc.on('message', (m: Ready | Cpu) => {
-      if (m.type === 'ready') {
-        clearTimeout(t);
-        resolve(m);
-      }
-    });
-  });
-  proc.removeAllListeners('exit');
-  return {
-    proc,
-    ready,
-    cpu: () =>
-      new Promise<number>((resolve) => {
-        const on = (m: Ready | Cpu) => {
-          if (m.type !== 'cpu') return;
-          proc.off('message', on);
-          resolve(m.user + m.system);
-        };
-        proc.on('message', on);
-        proc.send({ type: 'cpu' });
-      }),
-    stop: () => void proc.send({ type: 'exit' }),
-  };
+  return forkChild<Ready>({ role, script, args: ['--child', role, ...(arg ? [arg] : [])], execArgv, logFile, timeoutMs: 30_000 });
 }
 
 const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
@@ -262,16 +217,9 @@ async function main(): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  serveIpc();
+  serveCpuIpc();
   const role = argv[1];
-  const run = role === 'upstream' ? childUpstream() : role === 'bare' ? childBare(argv[2]!) : role === 'portcullis' ? childPortcullis(argv[2]!) : Promise.reject(new Error(`unknown role ${role}`));
-  run.catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+  runChild(role === 'upstream' ? childUpstream() : role === 'bare' ? childBare(argv[2]!) : role === 'portcullis' ? childPortcullis(argv[2]!) : Promise.reject(new Error(`unknown role ${role}`)));
 } else {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
+  runMain(main);
 }

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { appendFileSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client } from 'undici';
 
@@ -148,3 +149,92 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- child processes
+
+/** A child's answer to `{ type: 'cpu' }`: its process.cpuUsage(), µs. */
+export type CpuMessage = { type: 'cpu'; user: number; system: number };
+
+/** The child side of the IPC: answers `cpu` with its CPU time so far, exits on `exit` or when the parent goes. */
+export function serveCpuIpc(): void {
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ type: 'cpu', user: u.user, system: u.system } satisfies CpuMessage);
+    } else if (m.type === 'exit') process.exit(0);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+export interface BenchChild<R> {
+  proc: ChildProcess;
+  /** the child's first `{ type: 'ready' }` message */
+  ready: R;
+  /** its CPU time so far (user + system), µs; the child must run serveCpuIpc */
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+export interface ForkOptions {
+  /** named in the errors */
+  role: string;
+  script: string;
+  args: string[];
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** the child's stdout and stderr go here (kept when something fails), not the terminal */
+  logFile: string;
+  timeoutMs: number;
+}
+
+/** Forks a benchmark child and waits for its `{ type: 'ready' }` message; a child that exits first is an error. */
+export async function forkChild<R extends { type: 'ready' }>(o: ForkOptions): Promise<BenchChild<R>> {
+  const logFd = openSync(o.logFile, 'w');
+  const proc = fork(o.script, o.args, { execArgv: o.execArgv ?? ['--import', 'tsx'], ...(o.env ? { env: o.env } : {}), stdio: ['ignore', logFd, logFd, 'ipc'] });
+  const ready = await new Promise<R>((resolve, reject) => {
+    const tail = () => readFileSync(o.logFile, 'utf8').slice(-2000);
+    const t = setTimeout(() => reject(new Error(`${o.role} did not start: ${tail()}`)), o.timeoutMs);
+    proc.once('exit', (code) => reject(new Error(`${o.role} exited ${code}: ${tail()}`)));
+    proc.on('message', (m: R | CpuMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(t);
+        resolve(m);
+      }
+    });
+  }).catch((e: unknown) => {
+    proc.kill(); // not left running when it never got ready
+    throw e;
+  });
+  proc.removeAllListeners('exit');
+  return {
+    proc,
+    ready,
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        const on = (m: R | CpuMessage) => {
+          if (m.type !== 'cpu') return;
+          proc.off('message', on);
+          resolve(m.user + m.system);
+        };
+        proc.on('message', on);
+        proc.send({ type: 'cpu' });
+      }),
+    stop: () => void proc.send({ type: 'exit' }),
+  };
+}
+
+/** A benchmark child's body: a failure is printed and the child exits 1 (its parent sees the exit). */
+export function runChild(run: Promise<unknown>): void {
+  run.catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+/** A benchmark's coordinator: a failure is printed and the run ends with exit code 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

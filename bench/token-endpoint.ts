@@ -12,15 +12,14 @@
  *
  *   node --import tsx bench/token-endpoint.ts            (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_BASE_DIR)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import { driveAuthorization } from '../test/helpers/browserless.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
-import { freePort, progress, report, stat } from './lib.js';
+import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, stat, type BenchChild } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -35,19 +34,8 @@ const PASSWORD = 'bench-password-1';
 const LOG_DIR = process.argv[2] === '--child' ? '' : mkdtempSync(join(tmpdir(), 'portcullis-bench-logs-'));
 
 type Ready = { type: 'ready'; base: string; resource: string; refreshTokens: string[] };
-type Cpu = { type: 'cpu'; user: number; system: number };
 
 // ---------------------------------------------------------------- children
-
-function serveIpc(): void {
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'cpu') {
-      const u = process.cpuUsage();
-      process.send!({ type: 'cpu', user: u.user, system: u.system } satisfies Cpu);
-    } else if (m.type === 'exit') process.exit(0);
-  });
-  process.on('disconnect', () => process.exit(0));
-}
 
 async function childPortcullis(): Promise<void> {
   const { configSchema } = await import('../src/config/schema.js');
@@ -124,47 +112,15 @@ async function childOidcProvider(): Promise<void> {
 
 // ---------------------------------------------------------------- coordinator
 
-interface Child {
+interface Child extends BenchChild<Ready> {
   name: string;
-  ready: Ready;
-  tokenPath: string;
-  cpu(): Promise<number>;
-  stop(): void;
 }
 
 async function spawnChild(role: 'portcullis' | 'oidc-provider', script = fileURLToPath(import.meta.url), name: string = role): Promise<Child> {
-  // a child's logs go to a file (kept when something fails), not the terminal
+  const prof = process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [];
   const logFile = join(LOG_DIR, `${name.replace(/\W+/g, '-')}.log`);
-  const logFd = openSync(logFile, 'w');
-  const proc: ChildProcess = fork(script, ['--child', role], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [])], stdio: ['ignore', logFd, logFd, 'ipc'] });
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    const tail = () => readFileSync(logFile, 'utf8').slice(-2000);
-    const t = setTimeout(() => reject(new Error(`${role} did not start: ${tail()}`)), 60_000);
-    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}: ${tail()}`)));
-    proc.on('message', (m: Ready | Cpu) => {
-      if (m.type === 'ready') {
-        clearTimeout(t);
-        resolve(m);
-      }
-    });
-  });
-  proc.removeAllListeners('exit');
-  return {
-    name,
-    ready,
-    tokenPath: role === 'portcullis' ? '/token' : '/token',
-    cpu: () =>
-      new Promise<number>((resolve) => {
-        const on = (m: Ready | Cpu) => {
-          if (m.type !== 'cpu') return;
-          proc.off('message', on);
-          resolve(m.user + m.system);
-        };
-        proc.on('message', on);
-        proc.send({ type: 'cpu' });
-      }),
-    stop: () => void proc.send({ type: 'exit' }),
-  };
+  const child = await forkChild<Ready>({ role, script, args: ['--child', role], execArgv: ['--import', 'tsx', ...prof], logFile, timeoutMs: 60_000 });
+  return { ...child, name };
 }
 
 const form = (o: Record<string, string>): string => new URLSearchParams(o).toString();
@@ -205,13 +161,13 @@ async function postToken(client: Client, path: string, headers: Record<string, s
 
 function clientCredentials(c: Child) {
   const body = form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource });
-  return async (_conn: number, client: Client) => (await postToken(client, c.tokenPath, BASIC, body)) !== undefined;
+  return async (_conn: number, client: Client) => (await postToken(client, '/token', BASIC, body)) !== undefined;
 }
 
 function refreshChains(c: Child, chains: string[]) {
   return async (conn: number, client: Client) => {
     const body = form({ grant_type: 'refresh_token', refresh_token: chains[conn]!, client_id: PUBLIC_ID, resource: c.ready.resource });
-    const r = await postToken(client, c.tokenPath, FORM, body);
+    const r = await postToken(client, '/token', FORM, body);
     if (!r || typeof r.refresh_token !== 'string') return false;
     chains[conn] = r.refresh_token;
     return true;
@@ -264,7 +220,7 @@ async function main(): Promise<void> {
     // sanity: both answer both grants
     for (const c of bp ? [pc, op, bp] : [pc, op]) {
       const probe = new Client(c.ready.base);
-      if (!(await postToken(probe, c.tokenPath, BASIC, form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource })))) throw new Error(`${c.name}: client_credentials probe failed`);
+      if (!(await postToken(probe, '/token', BASIC, form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource })))) throw new Error(`${c.name}: client_credentials probe failed`);
       await probe.close();
     }
     progress(`authorization-code flows against portcullis (${CONNECTIONS} refresh-token chains)`);
@@ -351,15 +307,8 @@ async function main(): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  serveIpc();
-  const run = argv[1] === 'portcullis' ? childPortcullis() : argv[1] === 'oidc-provider' ? childOidcProvider() : Promise.reject(new Error(`unknown role ${argv[1]}`));
-  run.catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+  serveCpuIpc();
+  runChild(argv[1] === 'portcullis' ? childPortcullis() : argv[1] === 'oidc-provider' ? childOidcProvider() : Promise.reject(new Error(`unknown role ${argv[1]}`)));
 } else {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
+  runMain(main);
 }
