@@ -8,10 +8,9 @@
  * then point any MCP client at http://127.0.0.1:3000/mcp.
  */
 import express from 'express';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { z } from 'zod';
 import { createResourceServer, portcullisExpress } from 'portcullis/resource-server';
+import { notesMcpServer } from '../notes-mcp.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const mcpUrl = process.env.MCP_URL ?? `http://127.0.0.1:${port}/mcp`;
@@ -32,26 +31,12 @@ await rs.ready(); // the issuer's metadata, keys and revocation list, or a clear
 
 const notes: string[] = ['Welcome to the Express example'];
 
-function mcpServer(): McpServer {
-  const server = new McpServer({ name: 'notes-express', version: '1.0.0' });
-  server.registerTool('list_notes', { description: 'List the notes' }, async () => ({ content: [{ type: 'text', text: notes.join('\n') }] }));
-  server.registerTool('add_note', { description: 'Add a note', inputSchema: { text: z.string() } }, async ({ text }) => {
-    notes.push(text);
-    return { content: [{ type: 'text', text: `added note #${notes.length}` }] };
-  });
-  // the verified identity reaches every tool handler as the SDK's authInfo
-  server.registerTool('whoami', { description: 'Who is calling' }, async (extra) => ({
-    content: [{ type: 'text', text: JSON.stringify({ sub: extra.authInfo?.extra?.sub, client_id: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes }) }],
-  }));
-  return server;
-}
-
 const app = express();
 app.use(express.json());
 app.use(portcullisExpress(rs)); // serves /.well-known/oauth-protected-resource/mcp; every route below needs a token
 app.post('/mcp', async (req, res) => {
   // stateless: one server and transport per request
-  const server = mcpServer();
+  const server = notesMcpServer('notes-express', notes);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();

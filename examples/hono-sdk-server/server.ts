@@ -9,10 +9,9 @@
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { z } from 'zod';
 import { createResourceServer, portcullisHono, type PortcullisVariables } from 'portcullis/resource-server';
+import { notesMcpServer } from '../notes-mcp.js';
 
 const port = Number(process.env.PORT ?? 3001);
 const mcpUrl = process.env.MCP_URL ?? `http://127.0.0.1:${port}/mcp`;
@@ -31,23 +30,10 @@ await rs.ready();
 
 const notes: string[] = ['Welcome to the Hono example'];
 
-function mcpServer(): McpServer {
-  const server = new McpServer({ name: 'notes-hono', version: '1.0.0' });
-  server.registerTool('list_notes', { description: 'List the notes' }, async () => ({ content: [{ type: 'text', text: notes.join('\n') }] }));
-  server.registerTool('add_note', { description: 'Add a note', inputSchema: { text: z.string() } }, async ({ text }) => {
-    notes.push(text);
-    return { content: [{ type: 'text', text: `added note #${notes.length}` }] };
-  });
-  server.registerTool('whoami', { description: 'Who is calling' }, async (extra) => ({
-    content: [{ type: 'text', text: JSON.stringify({ sub: extra.authInfo?.extra?.sub, client_id: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes }) }],
-  }));
-  return server;
-}
-
 const app = new Hono<{ Variables: PortcullisVariables }>();
 app.use('*', portcullisHono(rs)); // serves the metadata document; every route below needs a token
 app.all('/mcp', async (c) => {
-  const server = mcpServer();
+  const server = notesMcpServer('notes-hono', notes);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: c.var.parsedBody });

@@ -1,29 +1,14 @@
 /**
  * The Fastify and node:http MCP servers of the adapter end-to-end test, built like the Express and Hono examples
- * (examples/*-sdk-server): the official SDK's McpServer, stateless Streamable HTTP, the same notes tools, each
- * protected by its adapter from `portcullis/resource-server`.
+ * (examples/*-sdk-server): the examples' own notes MCP server (examples/notes-mcp.ts), stateless Streamable HTTP,
+ * each protected by its adapter from `portcullis/resource-server`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { z } from 'zod';
+import { notesMcpServer } from '../../../examples/notes-mcp.js';
 import { createResourceServer, nodeHttpGuard, registerPortcullisFastify, type ResourceServer, type ResourceServerOptions } from '../../../src/rs/index.js';
-
-/** the notes tools of the examples, with `whoami` echoing the identity the SDK handed the tool */
-export function notesMcpServer(notes: string[]): McpServer {
-  const server = new McpServer({ name: 'notes-test', version: '1.0.0' });
-  server.registerTool('list_notes', { description: 'List the notes' }, async () => ({ content: [{ type: 'text', text: notes.join('\n') }] }));
-  server.registerTool('add_note', { description: 'Add a note', inputSchema: { text: z.string() } }, async ({ text }) => {
-    notes.push(text);
-    return { content: [{ type: 'text', text: `added note #${notes.length}` }] };
-  });
-  server.registerTool('whoami', { description: 'Who is calling' }, async (extra) => ({
-    content: [{ type: 'text', text: JSON.stringify({ sub: extra.authInfo?.extra?.sub, client_id: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes }) }],
-  }));
-  return server;
-}
 
 /** the examples' resource-server options, for `resource` */
 export function notesOptions(resource: string, issuer: string, env: Record<string, string>): ResourceServerOptions {
@@ -45,7 +30,7 @@ export interface RunningApp {
 }
 
 async function handleMcp(req: Parameters<StreamableHTTPServerTransport['handleRequest']>[0], res: Parameters<StreamableHTTPServerTransport['handleRequest']>[1], body: unknown, notes: string[]): Promise<void> {
-  const server = notesMcpServer(notes);
+  const server = notesMcpServer('notes-test', notes);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();
