@@ -12,10 +12,17 @@ const GrantQuery = z.strictObject({
 });
 
 /** grants with the user's name beside the id (client_credentials grants have the client as subject) */
-export async function withUsernames<G extends GrantRecord>(call: AdminCall, grants: G[]): Promise<(G & { username: string | null })[]> {
+export async function withUsernames<G extends GrantRecord>(call: Pick<AdminCall, 'ctx'>, grants: G[]): Promise<(G & { username: string | null })[]> {
   const names = new Map<string, string | null>();
   for (const id of new Set(grants.map((g) => g.user_id))) names.set(id, (await call.ctx.store.getUser(id))?.username ?? null);
   return grants.map((g) => ({ ...g, username: names.get(g.user_id) ?? null }));
+}
+
+/** revoke one live grant: in the store, at once on the gateway, audited (the API's DELETE grants/:id and the console's button) */
+export async function revokeOneGrant(call: Pick<AdminCall, 'ctx' | 'actor'>, grantId: string, reason: string, detail: { console?: true } = {}): Promise<void> {
+  await call.ctx.store.revokeGrant(grantId, call.ctx.clock(), reason);
+  call.ctx.onGrantRevoked(grantId);
+  await recordAction(call, 'grant.revoke', grantId, { revoked_grants: [grantId], ...detail });
 }
 
 /** GET grants (?user=NAME&client=ID&all=true), DELETE grants/:id: as `portcullis grants list` / `revoke --grant` */
@@ -44,11 +51,7 @@ export const grantRoutes: Route[] = [
       const grant = id.length <= 128 ? await call.ctx.store.getGrant(id) : null;
       if (!grant) throw notFound(`no grant ${id}`);
       const revoked = grant.revoked_at === null ? [grant.id] : [];
-      if (revoked.length) {
-        await call.ctx.store.revokeGrant(grant.id, call.ctx.clock(), ADMIN_API_REVOCATION_REASON);
-        call.ctx.onGrantRevoked(grant.id);
-        await recordAction(call, 'grant.revoke', grant.id, { revoked_grants: revoked });
-      }
+      if (revoked.length) await revokeOneGrant(call, grant.id, ADMIN_API_REVOCATION_REASON);
       return json({ revoked_grants: revoked, already_revoked: revoked.length === 0 });
     },
   },

@@ -1,5 +1,5 @@
 import type { AsContext } from '../../as/context.js';
-import { createAccessTokenVerifier, type AccessTokenVerifier } from '../../rs/verify.js';
+import { grantRevokedInStore, ownAccessTokenVerifier } from '../../as/own-token-verifier.js';
 import { auditRoutes } from './audit.js';
 import { authenticate } from './auth.js';
 import { clientRoutes } from './clients.js';
@@ -21,7 +21,7 @@ const ROUTES: readonly Route[] = [...sessionRoutes, ...userRoutes, ...grantRoute
  */
 export function createAdminApi(ctx: AsContext, deps: AdminDeps = {}): (req: Request) => Promise<Response> {
   const base = `${ctx.settings.issuerPath}${ADMIN_API_PATH}`;
-  const verifier = adminTokenVerifier(ctx);
+  const verifier = ownAccessTokenVerifier(ctx, grantRevokedInStore(ctx)); // revocation read from the store: immediate on every instance
   return async (req) => {
     try {
       const actor = await authenticate(ctx, verifier, req);
@@ -39,18 +39,3 @@ export function createAdminApi(ctx: AsContext, deps: AdminDeps = {}): (req: Requ
   };
 }
 
-/** as the gateway verifies (src/rs/verify.ts), with the revocation read from the store: immediate on every instance */
-function adminTokenVerifier(ctx: AsContext): AccessTokenVerifier {
-  return createAccessTokenVerifier({
-    issuer: ctx.settings.issuer,
-    getKey: async (header) => {
-      const key = ctx.keys.publicKey(header.kid);
-      if (!key) throw new Error('unknown kid');
-      return key;
-    },
-    clock: ctx.clock,
-    skewSeconds: ctx.settings.config.tokens.clock_skew,
-    isGrantRevoked: async (id) => (await ctx.store.getGrant(id))?.revoked_at !== null,
-    algorithms: ['ES256'],
-  });
-}

@@ -1,6 +1,6 @@
 import type { Params } from '../../../as/params.js';
 import type { GrantSummary } from '../../../store/types.js';
-import { recordAction } from '../../api/router.js';
+import { revokeOneGrant, withUsernames } from '../../api/grants.js';
 import { actionOf, backTo, here, type ActionResult, type ConsoleCall, type ConsoleView } from '../call.js';
 import { badge, codes, esc, postButton, table, when } from '../layout.js';
 
@@ -8,14 +8,9 @@ export const CONSOLE_REVOCATION_REASON = 'admin_console';
 
 /** grants as a table, each live one with a Revoke button that comes back to this page */
 export async function grantsTable(c: ConsoleCall, grants: GrantSummary[], caption: string, id: string): Promise<string> {
-  const names = new Map<string, string>();
-  for (const uid of new Set(grants.map((g) => g.user_id))) {
-    const u = await c.ctx.store.getUser(uid);
-    if (u) names.set(uid, u.username);
-  }
   const resourceName = (r: string) => c.ctx.settings.resources.find((x) => x.id === r)?.name ?? r;
-  const rows = grants.map((g) => {
-    const user = names.get(g.user_id);
+  const rows = (await withUsernames(c, grants)).map((g) => {
+    const user = g.username ?? undefined;
     const who = user ? `<a href="${esc(`${c.base}/users/view?name=${encodeURIComponent(user)}`)}">${esc(user)}</a>` : `<code>${esc(g.user_id)}</code>`;
     const client = `<a href="${esc(`${c.base}/clients/view?id=${encodeURIComponent(g.client_id)}`)}">${esc(g.client_id)}</a>`;
     const state = g.revoked_at === null ? badge('live', 'ok') : `${badge('revoked', 'bad')}<br><span class="muted">${when(g.revoked_at)} (${esc(g.revoked_reason ?? '')})</span>`;
@@ -55,8 +50,6 @@ export async function revokeGrantAction(c: ConsoleCall, form: Params): Promise<A
   const grant = id ? await c.ctx.store.getGrant(id) : null;
   if (!grant) return { to: backTo(c, form, fallback), notice: 'grant-not-found' };
   if (grant.revoked_at !== null) return { to: backTo(c, form, fallback), notice: 'grant-already-revoked' };
-  await c.ctx.store.revokeGrant(grant.id, c.ctx.clock(), CONSOLE_REVOCATION_REASON);
-  c.ctx.onGrantRevoked(grant.id);
-  await recordAction(actionOf(c), 'grant.revoke', grant.id, { revoked_grants: [grant.id], console: true });
+  await revokeOneGrant(actionOf(c), grant.id, CONSOLE_REVOCATION_REASON, { console: true });
   return { to: backTo(c, form, fallback), notice: 'grant-revoked' };
 }
