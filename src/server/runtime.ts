@@ -15,7 +15,7 @@ import type { AsContext } from '../as/context.js';
 import { KeyRing } from '../as/keys.js';
 import { createGateway } from '../gateway/proxy.js';
 import { createUpstreamIdentity } from '../gateway/identity.js';
-import { createAccessTokenVerifier } from '../rs/verify.js';
+import { ownAccessTokenVerifier } from '../as/own-token-verifier.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { createApp, type Gateway } from './app.js';
@@ -110,18 +110,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     rateLimits,
   };
 
-  const verifier = createAccessTokenVerifier({
-    issuer: settings.issuer,
-    getKey: async (header) => {
-      const key = await keys.resolvePublicKey(header.kid);
-      if (!key) throw new Error('unknown kid');
-      return key;
-    },
-    clock,
-    skewSeconds: config.tokens.clock_skew,
-    isGrantRevoked: (id) => revoked.has(id),
-    algorithms: ['ES256'],
-  });
+  const verifier = ownAccessTokenVerifier(ctx, (id) => revoked.has(id));
   const gateways = new Map<string, Gateway & { close(): Promise<void> }>();
   settings.resources.forEach((resource, i) => {
     if (resource.upstream || resource.upstreamStdio) gateways.set(resource.id, createGateway({ settings, resource, verifier, log, audit, metrics, identity: identities[i], env }));

@@ -1,8 +1,9 @@
 import { jsonResponse } from '../../core/errors.js';
 import { extractBearer } from '../../rs/bearer.js';
 import { formatBearerChallenge } from '../../rs/challenge.js';
-import { createAccessTokenVerifier, TokenRejected, type AccessTokenVerifier } from '../../rs/verify.js';
+import { TokenRejected } from '../../rs/verify.js';
 import type { AsContext } from '../context.js';
+import { grantRevokedInStore, ownAccessTokenVerifier } from '../own-token-verifier.js';
 import { userClaims } from './claims.js';
 import { userinfoEndpoint } from './scopes.js';
 
@@ -17,18 +18,7 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 export function createUserinfoEndpoint(ctx: AsContext): (req: Request) => Promise<Response> {
   const { settings } = ctx;
   const audience = userinfoEndpoint(settings);
-  const verifier: AccessTokenVerifier = createAccessTokenVerifier({
-    issuer: settings.issuer,
-    getKey: async (header) => {
-      const key = await ctx.keys.resolvePublicKey(header.kid);
-      if (!key) throw new Error('unknown kid');
-      return key;
-    },
-    clock: ctx.clock,
-    skewSeconds: settings.config.tokens.clock_skew,
-    isGrantRevoked: async (id) => (await ctx.store.getGrant(id))?.revoked_at !== null,
-    algorithms: ['ES256'],
-  });
+  const verifier = ownAccessTokenVerifier(ctx, grantRevokedInStore(ctx));
   const realm: [string, string] = ['realm', settings.issuer];
   const challenge = (status: number, error?: string, description?: string): Response => {
     const params: Array<[string, string]> = [realm];
