@@ -12,6 +12,10 @@ export const interactionCookie = (s: Settings): string => name(s, 'portcullis_in
 export const loginCsrfCookie = (s: Settings): string => name(s, 'portcullis_login_csrf');
 /** binds an upstream IdP sign-in started from a page (not an authorization request) to this browser */
 export const upstreamLoginCookie = (s: Settings): string => name(s, 'portcullis_upstream_login');
+/** the /device page's double-submit CSRF token of the entry and sign-in forms; also the browser key of its rate limit */
+export const deviceCsrfCookie = (s: Settings): string => name(s, 'portcullis_device_csrf');
+/** the normalized user code the browser is approving on the /device page */
+export const deviceCodeCookie = (s: Settings): string => name(s, 'portcullis_device_code');
 
 export function setCookie(headers: Headers, cookie: string, value: string, opts: { maxAge: number; secure: boolean }): void {
   const parts = [`${cookie}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`];

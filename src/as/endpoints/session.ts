@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { randomToken, sha256 } from '../../core/random.js';
 import type { UserRecord } from '../../store/types.js';
 import type { AsContext } from '../context.js';
+import { federationOf } from '../federation/federation.js';
 import type { Params } from '../params.js';
 import { verifyPassword } from '../passwords.js';
 import { rateLimitsOf } from '../rate-limits/index.js';
@@ -31,8 +32,12 @@ export async function currentSession(ctx: AsContext, req: Request): Promise<Sign
 /** `retryAfterS`: the username is rate limited (issue 6): answer a 429 page, not the form */
 export type LoginResult = { ok: true; user: UserRecord } | { ok: false; error: string; username?: string; retryAfterS?: number };
 
-/** Checks the login form fields `username` and `password`; the error text never says which one was wrong. */
+/**
+ * Checks the login form fields `username` and `password`; the error text never says which one was wrong. With
+ * login.password: false only the IdP signs users in: a posted password is never checked.
+ */
 export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginResult> {
+  if (!federationOf(ctx).passwordLogin) return { ok: false, error: 'Sign in with your identity provider.' };
   let username: string | undefined;
   let password: string | undefined;
   try {

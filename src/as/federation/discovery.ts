@@ -4,8 +4,8 @@ import { isTemplated } from './issuer.js';
 import type { UpstreamIdp } from './settings.js';
 
 /** how long discovered metadata is reused; a failed discovery is never cached */
-export const METADATA_TTL_MS = 3600_000;
-export const UPSTREAM_TIMEOUT_MS = 10_000;
+const METADATA_TTL_MS = 3600_000;
+const UPSTREAM_TIMEOUT_MS = 10_000;
 
 /** the options every oauth4webapi request to this IdP gets: a timeout, and http allowed only for a loopback --dev IdP */
 export function requestOptions(idp: UpstreamIdp): { signal: () => AbortSignal; [oauth.allowInsecureRequests]?: boolean } {

@@ -16,7 +16,7 @@ const TENANT_ID = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;
 
 export type IssuerCheck = { ok: true; issuer: string; tenant: string | null } | { ok: false; reason: 'iss_mismatch' | 'tenant_missing' | 'tenant_not_allowed' };
 
-export function tenantAllowed(idp: UpstreamIdp, tid: string): boolean {
+function tenantAllowed(idp: UpstreamIdp, tid: string): boolean {
   const allowed = idp.config.allowed_tenants;
   return allowed.includes('*') || allowed.includes(tid);
 }

@@ -2,9 +2,7 @@ import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { epochSeconds } from '../../core/time.js';
 import type { AsContext } from '../context.js';
-
-/** ID-JAG §3.1: the JWT's media type, in the `typ` header (MUST) */
-export const ID_JAG_TYP = 'oauth-id-jag+jwt';
+import { IDJAG_TYP } from '../idjag/constants.js';
 
 export interface IdJagClaims {
   sub: string;
@@ -31,7 +29,7 @@ export async function mintIdJag(ctx: AsContext, c: IdJagClaims, ttl_s: number): 
   if (c.auth_time !== undefined) claims.auth_time = c.auth_time;
   if (c.email !== undefined) claims.email = c.email;
   const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, typ: ID_JAG_TYP, kid: key.kid })
+    .setProtectedHeader({ alg: key.alg, typ: IDJAG_TYP, kid: key.kid })
     .setIssuer(ctx.settings.issuer)
     .setSubject(c.sub)
     .setAudience(c.aud)

@@ -1,6 +1,7 @@
 import type { Settings } from '../../config/resolve.js';
 import { issuanceEnabled } from '../../config/idjag-issuance-schema.js';
-import { OIDC_IDENTITY_SCOPES, SCOPE_CLAIMS, userinfoEndpoint } from './scopes.js';
+import { ID_JAG_TOKEN_TYPE } from '../grants/token_exchange.js';
+import { SCOPE_CLAIMS, userinfoEndpoint } from './scopes.js';
 
 /**
  * OpenID Connect Discovery 1.0 §3 members (the document is served at /.well-known/openid-configuration too), and
@@ -11,8 +12,6 @@ export function openIdProviderMetadata(settings: Settings): Record<string, unkno
     userinfo_endpoint: userinfoEndpoint(settings),
     id_token_signing_alg_values_supported: ['ES256'],
     claims_supported: ['iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', ...new Set(Object.values(SCOPE_CLAIMS).flat())],
-    ...(issuanceEnabled(settings.config) ? { identity_chaining_requested_token_types_supported: ['urn:ietf:params:oauth:token-type:id-jag'] } : {}),
+    ...(issuanceEnabled(settings.config) ? { identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE] } : {}),
   };
 }
-
-export { OIDC_IDENTITY_SCOPES };

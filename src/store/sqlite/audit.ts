@@ -18,15 +18,13 @@ export function assertContinues(head: AuditHead | null, rows: AuditRow[]): void 
 /**
  * The audit log on SQLite. An append is one IMMEDIATE transaction: the write lock is taken before the head is
  * read, so appends from every connection (other processes included) serialize into one gap-free chain.
- * The connection runs with synchronous = NORMAL (durable at WAL checkpoints); an audit append switches to FULL
- * for its own commit, so `appendAudit` resolves only once the entries are on disk.
- *
- * issue 9: `appendAuditDurable` (what the store's async appendAudit uses) gets the same durability without
- * blocking the event loop for the fsync (~3.5 ms here, the token endpoint's largest cost): it commits under
- * NORMAL — the WAL frames are written (OS page cache) — and then fdatasyncs the WAL file in the thread pool and
- * resolves only after that. The WAL holds the frames of this commit and of every earlier one not yet
- * checkpointed (a checkpoint syncs the WAL and the database file itself), so once the sync returns the entries,
- * and the grant / code / refresh rows written before them, survive a power loss exactly as under FULL.
+ * The connection runs with synchronous = NORMAL (durable at WAL checkpoints); `appendAudit` still resolves only
+ * once the entries are on disk, as under FULL, without blocking the event loop for the fsync (issue 9: ~3.5 ms
+ * here, the token endpoint's largest cost): it commits under NORMAL — the WAL frames are written (OS page cache)
+ * — and then fdatasyncs the WAL file in the thread pool and resolves only after that. The WAL holds the frames
+ * of this commit and of every earlier one not yet checkpointed (a checkpoint syncs the WAL and the database file
+ * itself), so once the sync returns the entries, and the grant / code / refresh rows written before them,
+ * survive a power loss exactly as under FULL.
  */
 export class SqliteAuditLog {
   private readonly head: Statement<[], AuditHead>;
@@ -60,7 +58,7 @@ export class SqliteAuditLog {
   /** the WAL file, opened once for fdatasync (reopened if SQLite ever replaced the file) */
   private wal: { fd: number; ino: number } | null = null;
 
-  async appendAuditDurable(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]> {
+  async appendAudit(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]> {
     if (this.db.memory) return this.append(build);
     const rows = this.append(build);
     await this.syncWal();
@@ -96,16 +94,6 @@ export class SqliteAuditLog {
     await Promise.allSettled([...this.syncing]);
     if (this.wal) closeSync(this.wal.fd);
     this.wal = null;
-  }
-
-  appendAudit(build: (head: AuditHead | null) => AuditRow[]): AuditRow[] {
-    const durable = this.db.memory ? null : (this.db.pragma('synchronous', { simple: true }) as number);
-    if (durable !== null) this.db.pragma('synchronous = FULL');
-    try {
-      return this.append(build);
-    } finally {
-      if (durable !== null) this.db.pragma(`synchronous = ${durable}`);
-    }
   }
 
   getAuditHead(): AuditHead | null {

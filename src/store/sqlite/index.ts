@@ -345,7 +345,7 @@ export class SqliteStore implements Store {
   // audit log (src/store/sqlite/audit.ts)
 
   async appendAudit(build: (head: AuditHead | null) => AuditRow[]): Promise<AuditRow[]> {
-    return this.audit.appendAuditDurable(build);
+    return this.audit.appendAudit(build);
   }
 
   async getAuditHead(): Promise<AuditHead | null> {

@@ -46,8 +46,6 @@ export async function accountEndpoint(ctx: AsContext, req: Request, step: Step):
 }
 
 async function login(ctx: AsContext, form: Params): Promise<Response> {
-  // login.password: false — only the IdP; a posted password is never checked
-  if (!federationOf(ctx).passwordLogin) return showLogin(ctx, 'Sign in with your identity provider.');
   const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, result.error, result.username);

@@ -6,7 +6,7 @@ import { sha256 } from '../../../core/random.js';
  * (0/O, 1/I/L, 5/S…); 8 characters give 20^8 ≈ 2^34.6 codes, enough with the rate limit on entry (§5.1).
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-export const USER_CODE_LENGTH = 8;
+const USER_CODE_LENGTH = 8;
 
 /** a new user code, normalized (as stored): 8 characters of the alphabet, uniformly drawn */
 export function newUserCode(): string {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { constantTimeEqual, randomToken } from '../../../core/random.js';
-import type { Settings } from '../../../config/resolve.js';
 import type { DeviceCodeRecord, UserRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { deviceApprovalPage, deviceDonePage, deviceEntryPage } from '../../pages/device.js';
@@ -10,10 +9,10 @@ import { loginPage } from '../../pages/login.js';
 import { Params } from '../../params.js';
 import { rateLimitsOf } from '../../rate-limits/index.js';
 import { narrowToUser } from '../../user-scopes.js';
-import { clearCookie, loginCsrfCookie, readCookie, setCookie } from '../cookies.js';
+import { clearCookie, deviceCodeCookie, deviceCsrfCookie, loginCsrfCookie, readCookie, setCookie } from '../cookies.js';
 import { federationOf, pageUpstreamButtons } from '../../federation/index.js';
 import { readFormBody } from '../form.js';
-import { checkLogin, currentSession, sessionCsrf, startSession, type LoginResult, type SignedIn } from '../session.js';
+import { checkLogin, currentSession, sessionCsrf, startSession, type SignedIn } from '../session.js';
 import { deviceUrls } from './settings.js';
 import { lookUpUserCode, type CodeEnterer } from './throttle.js';
 import { formatUserCode, normalizeUserCode } from './user-code.js';
@@ -29,19 +28,12 @@ export type DeviceStep = 'show' | 'enter' | 'login' | 'approve-show' | 'approve'
 const CSRF_TTL_S = 3600;
 const INVALID_CODE = 'That code is not valid. Check the code shown on your device and enter it again; if it has expired, start again on the device.';
 
-/** `__Host-` cookies unless an http issuer on loopback in --dev (as src/as/endpoints/cookies.ts names its own) */
-const cookieName = (s: Settings, base: string): string => (s.secureCookies ? `__Host-${base}` : base);
-/** the double-submit CSRF token of the entry and sign-in forms; also the browser key of the rate limit */
-const csrfCookie = (s: Settings): string => cookieName(s, 'portcullis_device_csrf');
-/** the normalized user code the browser is approving */
-const codeCookie = (s: Settings): string => cookieName(s, 'portcullis_device_code');
-
 const approvalCsrf = (session: SignedIn, code: string): string => sessionCsrf(session, `device ${code}`);
 
 export async function deviceEndpoint(ctx: AsContext, req: Request, step: DeviceStep, env?: unknown): Promise<Response> {
   const { settings } = ctx;
   const session = await currentSession(ctx, req);
-  const browser = readCookie(req, csrfCookie(settings));
+  const browser = readCookie(req, deviceCsrfCookie(settings));
   const who: CodeEnterer = {
     ipBucket: rateLimitsOf(ctx).clientAddress(env, req).bucket,
     browser: browser && browser.length <= 128 ? browser : null,
@@ -58,7 +50,7 @@ export async function deviceEndpoint(ctx: AsContext, req: Request, step: DeviceS
   try {
     form = Params.fromForm(await readFormBody(req));
     const csrf = form.required('csrf', { max: 128 });
-    const code = readCookie(req, codeCookie(settings)) ?? '';
+    const code = readCookie(req, deviceCodeCookie(settings)) ?? '';
     const expected = step === 'approve' ? session && approvalCsrf(session, code) : who.browser;
     if (!expected || !constantTimeEqual(csrf, expected)) throw new Error('csrf');
   } catch {
@@ -75,7 +67,7 @@ function entry(ctx: AsContext, browser: string | null, v: { userCode?: string; e
   const csrf = browser ?? randomToken();
   const html = deviceEntryPage({ action: deviceUrls(ctx.settings).verification_uri, csrf, ...v });
   const res = new Response(html, { status, headers: pageHeaders() });
-  if (!browser) setCookie(res.headers, csrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
+  if (!browser) setCookie(res.headers, deviceCsrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
   return res;
 }
 
@@ -90,7 +82,7 @@ async function enterCode(ctx: AsContext, who: CodeEnterer, form: Params): Promis
   if (found.kind === 'throttled') return tooManyRequestsPage(ctx.settings, found.retryAfterS);
   if (found.kind === 'invalid') return entry(ctx, who.browser, { error: INVALID_CODE }, 400);
   const res = seeOther(ctx, '/approve');
-  setCookie(res.headers, codeCookie(ctx.settings), found.device.user_code, { maxAge: (found.device.expires_at - ctx.clock()) / 1000, secure: ctx.settings.secureCookies });
+  setCookie(res.headers, deviceCodeCookie(ctx.settings), found.device.user_code, { maxAge: (found.device.expires_at - ctx.clock()) / 1000, secure: ctx.settings.secureCookies });
   return res;
 }
 
@@ -135,14 +127,13 @@ function signInForm(ctx: AsContext, req: Request, who: CodeEnterer, client: { na
     password: federationOf(ctx).passwordLogin,
   });
   const res = new Response(html, { status, headers: pageHeaders() });
-  if (!who.browser) setCookie(res.headers, csrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
+  if (!who.browser) setCookie(res.headers, deviceCsrfCookie(ctx.settings), csrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
   if (linkCsrf !== existing) setCookie(res.headers, loginCsrfCookie(ctx.settings), linkCsrf, { maxAge: CSRF_TTL_S, secure: ctx.settings.secureCookies });
   return res;
 }
 
 async function login(ctx: AsContext, req: Request, who: CodeEnterer, form: Params): Promise<Response> {
-  // login.password: false — only the IdP; a posted password is never checked
-  const result: LoginResult = federationOf(ctx).passwordLogin ? await checkLogin(ctx, form) : { ok: false, error: 'Sign in with your identity provider.' };
+  const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) {
     // the sign-in form again, still naming the client of the code this browser is approving
@@ -193,7 +184,7 @@ async function decide(ctx: AsContext, req: Request, who: CodeEnterer, session: S
 
 /** the pending code this browser is working on, checked again (rate limited), or the page to show instead */
 async function currentCode(ctx: AsContext, req: Request, who: CodeEnterer): Promise<DeviceCodeRecord | Response> {
-  const cookie = readCookie(req, codeCookie(ctx.settings));
+  const cookie = readCookie(req, deviceCodeCookie(ctx.settings));
   if (!cookie) return seeOther(ctx, '');
   const found = await lookUpUserCode(ctx, who, cookie.slice(0, 32));
   if (found.kind === 'throttled') return tooManyRequestsPage(ctx.settings, found.retryAfterS);
@@ -217,7 +208,7 @@ async function describeClient(ctx: AsContext, client_id: string): Promise<{ name
 }
 
 function withoutCode(ctx: AsContext, res: Response): Response {
-  clearCookie(res.headers, codeCookie(ctx.settings), ctx.settings.secureCookies);
+  clearCookie(res.headers, deviceCodeCookie(ctx.settings), ctx.settings.secureCookies);
   return res;
 }
 

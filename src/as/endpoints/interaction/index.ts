@@ -113,7 +113,6 @@ function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: 
 }
 
 async function login(ctx: AsContext, interaction: InteractionRecord, form: Params, formTargets: string[]): Promise<Response> {
-  if (!federationOf(ctx).passwordLogin) return showLogin(ctx, interaction, formTargets, 'Sign in with your identity provider.');
   const result = await checkLogin(ctx, form);
   if (!result.ok && result.retryAfterS) return tooManyRequestsPage(ctx.settings, result.retryAfterS);
   if (!result.ok) return showLogin(ctx, interaction, formTargets, result.error, result.username);

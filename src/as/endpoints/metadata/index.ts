@@ -3,7 +3,8 @@ import { registrationEndpointUrl } from '../register/index.js';
 import { CLIENT_ASSERTION_ALGS, DEVICE_CODE_GRANT, SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from '../../context.js';
 import { deviceSettings, deviceUrls } from '../device/settings.js';
 import { issuanceEnabled, TOKEN_EXCHANGE_GRANT } from '../../../config/idjag-issuance-schema.js';
-import { OIDC_IDENTITY_SCOPES, openIdProviderMetadata } from '../../oidc/discovery.js';
+import { openIdProviderMetadata } from '../../oidc/discovery.js';
+import { OIDC_IDENTITY_SCOPES } from '../../oidc/scopes.js';
 import { idjagEnabled } from '../../idjag/config.js';
 import { IDJAG_GRANT_PROFILE, JWT_BEARER_GRANT_TYPE } from '../../idjag/constants.js';
 
