@@ -188,9 +188,10 @@ describe('ID-JAG refusals, in the order of spec-checklist §4.5: right error, st
     await refused(await mint(), 'invalid_client', 'client_auth', basicAuth(APP, 'wrong'));
   });
 
-  it('step 2: no assertion → invalid_request', async () => {
+  it('step 2: no assertion → invalid_request (RFC 7523 §2.1) (as.idjag.assertion-required)', async () => {
     const before = storeFingerprint(h.store);
     const res = await h.request('/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(APP, APP_SECRET) }, body: `grant_type=${encodeURIComponent(JWT_BEARER_GRANT_TYPE)}` });
+    assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
     assert.equal(storeFingerprint(h.store), before);
     assert.equal((await lastAudit('idjag.rejected')).data.reason, 'request');

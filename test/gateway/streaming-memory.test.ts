@@ -7,14 +7,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { MCP_HEADERS, startGateway, type GatewayHarness } from './helpers/harness.js';
+import { MB, readSlowly, sampleMemory } from './helpers/slow-client.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from './helpers/upstream.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const MB = 1024 * 1024;
 const TOTAL = 200 * MB;
 
 let behave: UpstreamHandler = (_req, res) => void res.writeHead(500).end();
@@ -45,51 +41,21 @@ describe('issue 7 item 4: streaming with backpressure and cancellation (gw.proxy
       }
       res.end();
     };
-    gc();
-    const baseline = process.memoryUsage();
-    let peakHeap = baseline.heapUsed;
-    // buffered bytes live in ArrayBuffers, outside the JS heap: tracked too (upstream and client share this process)
-    let peakTotal = baseline.heapUsed + baseline.arrayBuffers;
-    let peakRss = baseline.rss;
-    // live heap: collected before each sample, so that garbage not yet collected does not count, buffered data does
-    const sampler = setInterval(() => {
-      gc();
-      const m = process.memoryUsage();
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-      peakTotal = Math.max(peakTotal, m.heapUsed + m.arrayBuffers);
-      peakRss = Math.max(peakRss, m.rss);
-    }, 200);
+    // heap, heap + ArrayBuffers (buffered bytes live outside the JS heap) and RSS; upstream and client share this process
+    const memory = sampleMemory();
 
     let received = 0;
     let producedDuringStall = 0;
     await new Promise<void>((resolve, reject) => {
       const req = request(h.url, { method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, 'content-type': MCP_HEADERS['content-type'] } }, (res) => {
         assert.equal(res.statusCode, 200);
-        res.pause();
-        // stall 1.5 s without reading: an unbuffered gateway stops pulling, so the upstream stops producing
-        setTimeout(() => {
-          producedDuringStall = produced;
-          // then read slowly: one chunk at a time, a pause of 1 ms between reads
-          const pump = (): void => {
-            let chunk: Buffer | null;
-            let budget = 4;
-            while (budget-- > 0 && (chunk = res.read() as Buffer | null) !== null) received += chunk.length;
-            if (res.readableEnded) return;
-            setTimeout(pump, 1);
-          };
-          res.on('readable', () => undefined);
-          res.on('end', () => resolve());
-          res.on('error', reject);
-          pump();
-        }, 1500);
+        // stall 1.5 s without reading: an unbuffered gateway stops pulling, so the upstream stops producing; then read slowly
+        readSlowly(res, (chunk) => (received += chunk.length), { onStallEnd: () => (producedDuringStall = produced) }).then(resolve, reject);
       });
       req.on('error', reject);
       req.end();
     });
-    clearInterval(sampler);
-    const growthMb = (peakHeap - baseline.heapUsed) / MB;
-    const totalMb = (peakTotal - baseline.heapUsed - baseline.arrayBuffers) / MB;
-    const rssMb = (peakRss - baseline.rss) / MB;
+    const { heapMb: growthMb, totalMb, rssMb } = memory.stop();
     t.diagnostic(`heap +${growthMb.toFixed(1)} MB, heap + buffers +${totalMb.toFixed(1)} MB, rss +${rssMb.toFixed(1)} MB, upstream produced ${(producedDuringStall / MB).toFixed(1)} MB during the 1.5 s stall`);
     assert.ok(received >= TOTAL, `received ${received} bytes`);
     assert.ok(producedDuringStall < 16 * MB, `the upstream produced ${(producedDuringStall / MB).toFixed(1)} MB while the client read nothing: buffered somewhere`);

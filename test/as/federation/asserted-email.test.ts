@@ -15,9 +15,9 @@ import { decodeJwt } from 'jose';
 import { mapClaims } from '../../../src/as/federation/claims.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { startHarness, ISSUER, type Harness } from '../../helpers/as-harness.js';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, TestIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_ID, type TestIdp } from '../../helpers/oidc-idp.js';
 import { APP, APP_REDIRECT, APP_SECRET, appAuth, CHAT_AUDIENCE, CHAT_RESOURCE, ID_JAG_TYPE, ID_TOKEN_TYPE, post, TOKEN_EXCHANGE_GRANT } from '../idjag-issuance/setup.js';
-import { finish, toCallback } from './driver.js';
+import { finish, startIdp, toCallback } from './driver.js';
 
 const TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const VICTIM_EMAIL = 'alice@contoso.example';
@@ -28,15 +28,12 @@ describe('security review: upstream emails re-asserted by Portcullis as IdP', ()
   let h: Harness;
 
   before(async () => {
-    entra = await new TestIdp({
-      kind: 'entra',
+    entra = await startIdp('entra', {
       tenants: [TENANT],
-      redirectUris: [`${ISSUER}/login/callback/entra`],
       // mallory's tenant admin (or mallory, where the attribute is self-service) set her email to the victim's
       accounts: { mallory: { email: VICTIM_EMAIL } },
-    }).start();
-    google = await new TestIdp({ kind: 'google', redirectUris: [`${ISSUER}/login/callback/google`] }).start();
-    process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+    });
+    google = await startIdp('google');
     process.env.TEST_APP_SECRET = APP_SECRET;
     h = await startHarness({
       clients: [

@@ -7,10 +7,20 @@
 import assert from 'node:assert/strict';
 import { ISSUER, pkcePair, type Harness } from '../../helpers/as-harness.js';
 import { CookieJar, formAction, hiddenInput } from '../../helpers/browserless.js';
-import { signInAtIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_SECRET, signInAtIdp, TestIdp, type TestIdpOptions } from '../../helpers/oidc-idp.js';
 import { authorizeUrl, type AuthzOptions } from '../flow.js';
 
 export const CLIENT_REDIRECT = 'http://127.0.0.1:53111/callback';
+
+/**
+ * A real oidc-provider IdP for the in-process harness: its client redirects to the harness's
+ * /login/callback/<kind> (the tests configure each IdP under the id of its kind), and TEST_IDP_SECRET holds the
+ * client secret their config names.
+ */
+export async function startIdp(kind: TestIdpOptions['kind'], o: Omit<TestIdpOptions, 'kind' | 'redirectUris'> = {}): Promise<TestIdp> {
+  process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+  return new TestIdp({ kind, redirectUris: [`${ISSUER}/login/callback/${kind}`], ...o }).start();
+}
 
 export interface Browser {
   jar: CookieJar;

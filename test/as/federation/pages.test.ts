@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startHarness, ISSUER, type Harness } from '../../helpers/as-harness.js';
 import { hiddenInput } from '../../helpers/browserless.js';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, signInAtIdp, TestIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, signInAtIdp, type TestIdp } from '../../helpers/oidc-idp.js';
 import { storeFingerprint } from '../../helpers/store-fingerprint.js';
 import { from } from '../rate-limits/helpers.js';
-import { browser, type Browser } from './driver.js';
+import { browser, startIdp, type Browser } from './driver.js';
 
 const TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -58,14 +58,11 @@ describe('upstream IdP sign-in returns to /account, /admin and /device (as.feder
   let h: Harness;
 
   before(async () => {
-    entra = await new TestIdp({
-      kind: 'entra',
+    entra = await startIdp('entra', {
       tenants: [TENANT],
-      redirectUris: [`${ISSUER}/login/callback/entra`],
       accounts: { carol: { email: 'carol@contoso.example', groups: ['g-mcp-admins'] }, dave: { email: 'dave@contoso.example', groups: ['g-other'] } },
-    }).start();
-    google = await new TestIdp({ kind: 'google', redirectUris: [`${ISSUER}/login/callback/google`] }).start();
-    process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+    });
+    google = await startIdp('google');
     h = await startHarness(harnessConfig(idpConfig(entra, google)) as never);
   });
   after(async () => {
@@ -232,8 +229,7 @@ describe('login.password: false refuses passwords on every sign-in page (as.fede
   let google: TestIdp;
   let h: Harness;
   before(async () => {
-    google = await new TestIdp({ kind: 'google', redirectUris: [`${ISSUER}/login/callback/google`] }).start();
-    process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+    google = await startIdp('google');
     h = await startHarness(harnessConfig(idpConfig(null, google, { password: false })) as never);
   });
   after(async () => {

@@ -9,9 +9,9 @@ import { openStore } from '../../../src/store/open.js';
 import type { Store } from '../../../src/store/types.js';
 import { createApp } from '../../../src/server/app.js';
 import { startHarness, ISSUER, type Harness } from '../../helpers/as-harness.js';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, signInAtIdp, TestIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_ID, signInAtIdp, type TestIdp } from '../../helpers/oidc-idp.js';
 import { withPostgres } from '../../store/pg-harness.js';
-import { browser, finish, toCallback } from './driver.js';
+import { browser, finish, startIdp, toCallback } from './driver.js';
 
 await withPostgres((pg) => {
   describe('upstream OIDC login on PostgreSQL, two instances (as.federation.state-single-use)', () => {
@@ -22,8 +22,7 @@ await withPostgres((pg) => {
     let store2: Store;
 
     before(async () => {
-      google = await new TestIdp({ kind: 'google', redirectUris: [`${ISSUER}/login/callback/google`] }).start();
-      process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+      google = await startIdp('google');
       const { url } = await pg.schema();
       store1 = await openStore(url);
       store2 = await openStore(url);

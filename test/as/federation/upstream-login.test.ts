@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startHarness, ISSUER, RESOURCE, PUBLIC_CLIENT, type Harness } from '../../helpers/as-harness.js';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, TestIdp } from '../../helpers/oidc-idp.js';
+import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, type TestIdp } from '../../helpers/oidc-idp.js';
 import { tokenRequest } from '../flow.js';
-import { browser, CLIENT_REDIRECT, finish, toCallback, type AtCallback } from './driver.js';
+import { browser, CLIENT_REDIRECT, finish, startIdp, toCallback, type AtCallback } from './driver.js';
 
 const TENANT_A = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const TENANT_B = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -27,18 +27,13 @@ describe('upstream OIDC login (issue 4 item 3)', () => {
   let h: Harness;
 
   before(async () => {
-    entra = await new TestIdp({
-      kind: 'entra',
+    entra = await startIdp('entra', {
       tenants: [TENANT_A, TENANT_B],
-      redirectUris: [`${ISSUER}/login/callback/entra`],
       accounts: { carol: { email: 'carol@contoso.example', groups: ['g-mcp-admins', 'g-other'] } },
-    }).start();
-    google = await new TestIdp({
-      kind: 'google',
-      redirectUris: [`${ISSUER}/login/callback/google`],
+    });
+    google = await startIdp('google', {
       extraClients: [{ client_id: PKJWT_CLIENT, redirect_uris: [`${ISSUER}/login/callback/google`], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: { keys: [{ ...PKJWT_KEY.publicKey.export({ format: 'jwk' }), kid: 'k1' }] } }],
-    }).start();
-    process.env.TEST_IDP_SECRET = IDP_CLIENT_SECRET;
+    });
     h = await startHarness({
       roles: { admin: ['notes:read', 'notes:write'], reader: ['notes:read'] },
       login: {
