@@ -4,11 +4,13 @@
  * administrator signs in, approves a pending CIMD client, revokes a user's grant (and the gateway then refuses
  * that user's token — a real token from a real authorization), filters the audit log; a non-administrator is
  * refused; a forged cross-site form post from another origin is refused with nothing changed. Each page is saved
- * to docs/screenshots/admin-*.png (shown in the README).
+ * as a screenshot: to docs/screenshots/admin-*.png (shown in the README) with PORTCULLIS_UPDATE_SCREENSHOTS=1, else
+ * to a temporary directory, so that a test run leaves the checkout unchanged.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,7 +32,7 @@ import { BOB_PASSWORD, serveFromSource, tableProblems, unlabelledControls } from
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the console browser test`;
-const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const SHOTS = process.env.PORTCULLIS_UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'portcullis-console-shots-'));
 const REDIRECT_URI = 'http://127.0.0.1:53111/callback';
 
 describe('issue 8: the admin console in Chromium (admin.console.browser)', { skip, timeout: 240_000 }, () => {
