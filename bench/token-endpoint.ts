@@ -7,6 +7,9 @@
  * following its own chain. Also reported: the full authorization-code flow (authorize → login → consent →
  * token, a fresh browserless session each time, so the argon2id password check is in it) per second.
  *
+ * A third side, the physical limit (bench/token-limit.ts: node:http + client authentication + jose ES256 signing
+ * and nothing else), is measured in the same alternation; both servers are also reported as a fraction of it.
+ *
  * BENCH_BASE_DIR (another checkout of this repo, e.g. the last commit, with its own bench/token-endpoint.ts) adds
  * its Portcullis as a third side in the same alternation: the "before" rows.
  *
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import { driveAuthorization } from '../test/helpers/browserless.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
+import { startLimitServer } from './token-limit.js';
 import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, stat, type BenchChild } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -116,7 +120,7 @@ interface Child extends BenchChild<Ready> {
   name: string;
 }
 
-async function spawnChild(role: 'portcullis' | 'oidc-provider', script = fileURLToPath(import.meta.url), name: string = role): Promise<Child> {
+async function spawnChild(role: 'portcullis' | 'oidc-provider' | 'limit', script = fileURLToPath(import.meta.url), name: string = role): Promise<Child> {
   const prof = process.env.BENCH_PROF === '1' && role === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? 'bench/.prof'}`] : [];
   const logFile = join(LOG_DIR, `${name.replace(/\W+/g, '-')}.log`);
   const child = await forkChild<Ready>({ role, script, args: ['--child', role], execArgv: ['--import', 'tsx', ...prof], logFile, timeoutMs: 60_000 });
@@ -213,12 +217,13 @@ async function measure(c: Child, run: () => Promise<LoopResult>): Promise<{ rps:
 async function main(): Promise<void> {
   const pc = await spawnChild('portcullis');
   const op = await spawnChild('oidc-provider');
+  const lim = await spawnChild('limit');
   const baseDir = process.env.BENCH_BASE_DIR;
   const bp = baseDir ? await spawnChild('portcullis', join(baseDir, 'bench', 'token-endpoint.ts'), 'portcullis (base)') : null;
   let ok = false;
   try {
     // sanity: both answer both grants
-    for (const c of bp ? [pc, op, bp] : [pc, op]) {
+    for (const c of bp ? [pc, op, lim, bp] : [pc, op, lim]) {
       const probe = new Client(c.ready.base);
       if (!(await postToken(probe, '/token', BASIC, form({ grant_type: 'client_credentials', scope: SCOPE, resource: c.ready.resource })))) throw new Error(`${c.name}: client_credentials probe failed`);
       await probe.close();
@@ -227,20 +232,23 @@ async function main(): Promise<void> {
     const warmFlows = await flows(pc, CONNECTIONS);
     const pcChains = warmFlows.tokens;
     const opChains = [...op.ready.refreshTokens];
+    const limChains = [...lim.ready.refreshTokens];
     const bpChains = bp ? (await flows(bp, CONNECTIONS)).tokens : [];
 
     const ms = SECONDS * 1000;
     progress('warm-up');
     await loop(pc.ready.base, 1000, clientCredentials(pc));
     await loop(op.ready.base, 1000, clientCredentials(op));
+    await loop(lim.ready.base, 1000, clientCredentials(lim));
     if (bp) await loop(bp.ready.base, 1000, clientCredentials(bp));
 
     const cc = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
     const rt = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
     const flowRates: number[] = [];
     const base = { cc: [] as number[], ccCpu: [] as number[], rt: [] as number[], rtCpu: [] as number[] };
+    const limit = { cc: [] as number[], rt: [] as number[] };
     for (let i = 0; i < ROUNDS; i++) {
-      const sides = bp ? [pc, op, bp] : [pc, op];
+      const sides = bp ? [pc, op, lim, bp] : [pc, op, lim];
       const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
       for (const c of order) {
         if (c === bp) {
@@ -253,6 +261,11 @@ async function main(): Promise<void> {
           if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
           continue;
         }
+        if (c === lim) {
+          limit.cc.push((await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)))).rps);
+          limit.rt.push((await measure(c, () => loop(c.ready.base, ms, refreshChains(c, limChains)))).rps);
+          continue;
+        }
         const isPc = c === pc;
         const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
         const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, isPc ? pcChains : opChains)));
@@ -263,17 +276,23 @@ async function main(): Promise<void> {
         if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
       }
       flowRates.push((await flows(pc, 2 * FLOW_CONCURRENCY)).perSecond);
-      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s${bp ? `; base ${base.cc[i]!.toFixed(0)}/s, ${base.rt[i]!.toFixed(0)}/s` : ''}`);
+      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; limit ${limit.cc[i]!.toFixed(0)}/s, ${limit.rt[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s${bp ? `; base ${base.cc[i]!.toFixed(0)}/s, ${base.rt[i]!.toFixed(0)}/s` : ''}`);
     }
     report({
       figure: 'token-endpoint',
       metrics: [
         { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: stat(cc.pc.map((p, i) => p / cc.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
         { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: stat(rt.pc.map((p, i) => p / rt.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'client_credentials: portcullis / limit', unit: '', stat: stat(cc.pc.map((p, i) => p / limit.cc[i]!)) },
+        { name: 'client_credentials: oidc-provider / limit', unit: '', stat: stat(cc.op.map((p, i) => p / limit.cc[i]!)) },
+        { name: 'refresh_token: portcullis / limit', unit: '', stat: stat(rt.pc.map((p, i) => p / limit.rt[i]!)) },
+        { name: 'refresh_token: oidc-provider / limit', unit: '', stat: stat(rt.op.map((p, i) => p / limit.rt[i]!)) },
         { name: 'portcullis client_credentials', unit: 'grants/s', stat: stat(cc.pc) },
         { name: 'oidc-provider client_credentials', unit: 'grants/s', stat: stat(cc.op) },
         { name: 'portcullis refresh_token', unit: 'grants/s', stat: stat(rt.pc) },
         { name: 'oidc-provider refresh_token', unit: 'grants/s', stat: stat(rt.op) },
+        { name: 'limit (node:http + jose signing) client_credentials', unit: 'grants/s', stat: stat(limit.cc) },
+        { name: 'limit (node:http + jose signing) refresh_token', unit: 'grants/s', stat: stat(limit.rt) },
         { name: 'portcullis CPU per client_credentials grant', unit: 'µs', stat: stat(cc.pcCpu) },
         { name: 'oidc-provider CPU per client_credentials grant', unit: 'µs', stat: stat(cc.opCpu) },
         { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(rt.pcCpu) },
@@ -291,7 +310,7 @@ async function main(): Promise<void> {
           : []),
       ],
       notes: [
-        `${ROUNDS} rounds × ${SECONDS} s per grant and side, ${CONNECTIONS} connections, alternated; Portcullis on its SQLite file store with auditing and info logs on, oidc-provider ${'9'} on its in-memory adapter, both signing ES256 JWT access tokens; refresh tokens rotate on both`,
+        `${ROUNDS} rounds × ${SECONDS} s per grant and side, ${CONNECTIONS} connections, alternated; Portcullis on its SQLite file store with auditing and info logs on, oidc-provider ${'9'} on its in-memory adapter, both signing ES256 JWT access tokens; refresh tokens rotate on both; the limit is bench/token-limit.ts (node:http, client authentication, an in-memory refresh map, jose signing, nothing else)`,
         `authorization-code flow: ${FLOW_CONCURRENCY} at a time, each with a fresh session (login includes the argon2id password check); oidc-provider's refresh chains start from grants saved through its model API`,
       ],
     });
@@ -299,6 +318,7 @@ async function main(): Promise<void> {
   } finally {
     pc.stop();
     op.stop();
+    lim.stop();
     bp?.stop();
     if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
     else progress(`child logs kept in ${LOG_DIR}`);
@@ -308,7 +328,9 @@ async function main(): Promise<void> {
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
   serveCpuIpc();
-  runChild(argv[1] === 'portcullis' ? childPortcullis() : argv[1] === 'oidc-provider' ? childOidcProvider() : Promise.reject(new Error(`unknown role ${argv[1]}`)));
+  const role = argv[1];
+  const limit = async () => process.send!(await startLimitServer({ ccId: CC_ID, ccSecret: CC_SECRET, publicId: PUBLIC_ID, chains: CONNECTIONS }));
+  runChild(role === 'portcullis' ? childPortcullis() : role === 'oidc-provider' ? childOidcProvider() : role === 'limit' ? limit() : Promise.reject(new Error(`unknown role ${role}`)));
 } else {
   runMain(main);
 }
