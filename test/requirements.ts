@@ -311,4 +311,6 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'gw.stdio.framing', level: 'MUST', source: 'MCP 2026-07-28 [stdio] Transport', text: 'messages to the child are one line each (no embedded newlines, even when strings hold them); messages from it are split on newlines only (chunking, CRLF); stderr is never protocol' },
   // ---- review of the AS enterprise code (AS-slice reviewer) — test/as/idjag-issuance/downstream.test.ts ----
   { id: 'idp.idjag.no-self-or-cross-use', level: 'MUST', source: 'ID-JAG §8.3; spec-checklist §2D item 10', text: 'an ID-JAG this server minted is never exchanged for an access token here (invalid_grant, own_issuer), and one minted for one authorization server is refused by another (invalid_grant, aud); nothing written, audited' },
+  // ---- issue 9 (token endpoint) ----
+  { id: 'as.cc.standing-grant', level: 'decision', source: 'issue 9; OAuth 2.1 §4.2; ARCHITECTURE Revocation', text: 'client_credentials tokens for one client, resource and scope share one standing grant (found again after a restart); revoking it refuses every one of its tokens at once and the next request starts a new grant; each issuance is still audited with its own jti' },
 ];

@@ -58,6 +58,10 @@ describe('issue 3 admin API authentication (admin.api.auth)', () => {
     const grantId = JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).grant_id as string;
     await h.store.revokeGrant(grantId, h.clock.now, 'test');
     assert.equal((await api(h, 'GET', 'users', { token: t })).res.status, 401);
+    // the client's earlier token shares its standing grant (as.cc.standing-grant): refused too; a new one works
+    assert.equal((await api(h, 'GET', 'users', { token })).res.status, 401);
+    token = await adminToken(h);
+    assert.equal((await api(h, 'GET', 'users', { token })).res.status, 200);
   });
 
   it('session of a non-admin user → 403; admin session reads freely but writes only with X-CSRF-Token', async () => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { ISSUER, PUBLIC_CLIENT, RESOURCE, type Harness } from '../helpers/as-harness.js';
-import { ADMIN_CLIENT, ADMIN_RESOURCE, ADMIN_SECRET, basic, clientCredentials, MACHINE_CLIENT, MACHINE_SECRET, startAdminHarness } from '../helpers/admin-harness.js';
+import { ADMIN_CLIENT, ADMIN_RESOURCE, ADMIN_SECRET, api, basic, clientCredentials, MACHINE_CLIENT, MACHINE_SECRET, startAdminHarness } from '../helpers/admin-harness.js';
 import { storeFingerprint } from '../helpers/store-fingerprint.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createClientResolver } from '../../src/as/clients/index.js';
@@ -83,5 +83,60 @@ describe('OAuth 2.1 §4.2 client_credentials (as.token.client-credentials)', () 
     await h.store.createRegisteredClient({ client_id: 'dcr_cc', client_secret_hash: 'h', metadata: { redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'client_secret_basic' }, client_id_issued_at: h.clock.now, expires_at: h.clock.now + 86_400_000 });
     const withDcr = createClientResolver(configSchema.parse({ issuer: ISSUER, dev: true, registration: { enabled: true } }), { dev: true, store: h.store, clock: h.clock.fn });
     assert.deepEqual((await withDcr.resolve('dcr_cc')).grant_types, ['authorization_code']);
+  });
+});
+
+describe('issue 9: one standing grant per client, resource and scope, not a grant row per token (as.cc.standing-grant)', () => {
+  const grantOf = (token: unknown): string => decodeJwt(token as string).grant_id as string;
+  const liveGrants = async (client_id: string) => h.store.listGrants({ user_id: client_id, client_id });
+
+  it('tokens for the same resource and scope share the grant; revoking it refuses them all at once, and the next request starts a new one', async () => {
+    const form = { resource: ADMIN_RESOURCE, scope: 'portcullis:admin' };
+    const one = await clientCredentials(h, form);
+    const two = await clientCredentials(h, form);
+    assert.equal(grantOf(two.body.access_token), grantOf(one.body.access_token));
+    assert.notEqual(decodeJwt(two.body.access_token as string).jti, decodeJwt(one.body.access_token as string).jti);
+    assert.equal((await liveGrants(ADMIN_CLIENT)).filter((g) => g.resource === ADMIN_RESOURCE).length, 1, 'one live grant, however many tokens');
+    // every issuance is still audited, each with its own jti
+    const audited = await h.store.listAudit({ types: ['token.issued'], order: 'desc', limit: 2 });
+    assert.deepEqual(audited.map((r) => JSON.parse(r.data).jti).reverse(), [one.body.access_token, two.body.access_token].map((t) => decodeJwt(t as string).jti));
+
+    const old = grantOf(one.body.access_token);
+    assert.equal((await api(h, 'GET', 'grants', { token: one.body.access_token as string })).res.status, 200);
+    assert.equal((await api(h, 'DELETE', `grants/${old}`, { token: two.body.access_token as string })).res.status, 200);
+    for (const t of [one, two]) assert.equal((await api(h, 'GET', 'grants', { token: t.body.access_token as string })).res.status, 401, 'a token of the revoked grant');
+    const three = await clientCredentials(h, form);
+    assert.equal(three.res.status, 200);
+    assert.notEqual(grantOf(three.body.access_token), old, 'a revoked grant is never reused');
+    assert.equal((await api(h, 'GET', 'grants', { token: three.body.access_token as string })).res.status, 200);
+  });
+
+  it('another scope or another client gets its own grant', async () => {
+    const machine = { client_id: MACHINE_CLIENT, client_secret: MACHINE_SECRET };
+    const a = await clientCredentials(h, { ...machine, scope: 'notes:read' }, '');
+    const b = await clientCredentials(h, { resource: ADMIN_RESOURCE, scope: 'portcullis:admin' });
+    assert.equal(a.res.status, 200);
+    assert.notEqual(grantOf(a.body.access_token), grantOf(b.body.access_token));
+    assert.equal((await h.store.getGrant(grantOf(a.body.access_token)))?.client_id, MACHINE_CLIENT);
+  });
+});
+
+describe('issue 9: after a restart the standing grant is found in the store (as.cc.standing-grant)', () => {
+  let fresh: Harness;
+  const grantOf = (token: unknown): string => decodeJwt(token as string).grant_id as string;
+  before(async () => {
+    fresh = await startAdminHarness();
+  });
+  after(() => fresh.close());
+
+  it('a live grant of the same client, resource and scope (scope in any order) is reused; a revoked one is not', async () => {
+    const base = { user_id: ADMIN_CLIENT, client_id: ADMIN_CLIENT, resource: ADMIN_RESOURCE, created_at: fresh.clock.now, revoked_at: null, revoked_reason: null };
+    await fresh.store.createGrant({ ...base, id: 'revoked-standing', scope: ['portcullis:admin'] });
+    await fresh.store.revokeGrant('revoked-standing', fresh.clock.now, 'test');
+    await fresh.store.createGrant({ ...base, id: 'other-resource', resource: RESOURCE, scope: ['portcullis:admin'] });
+    await fresh.store.createGrant({ ...base, id: 'kept-standing', scope: ['portcullis:admin'] });
+    const { res, body } = await clientCredentials(fresh, { resource: ADMIN_RESOURCE, scope: 'portcullis:admin' });
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(grantOf(body.access_token), 'kept-standing');
   });
 });

@@ -17,8 +17,8 @@ export const adminResource = (settings: Settings): string => `${settings.issuer}
 /**
  * OAuth 2.1 §4.2 client credentials: a confidential, pre-registered client acting on its own behalf. The token
  * is an RFC 9068 JWT with sub = client_id, bound to one resource (RFC 8707, as at /authorize; the admin API's
- * `${issuer}/admin` is a target of this grant only), backed by a grant row so it can be revoked; no refresh
- * token (OAuth 2.1 §4.2.3: "A refresh token SHOULD NOT be included").
+ * `${issuer}/admin` is a target of this grant only), backed by the client's standing grant for that resource and
+ * scope so it can be revoked; no refresh token (OAuth 2.1 §4.2.3: "A refresh token SHOULD NOT be included").
  */
 export async function clientCredentialsGrant(ctx: AsContext, params: Params, auth: AuthenticatedClient): Promise<TokenResponseBody> {
   const { client } = auth;
@@ -45,9 +45,7 @@ export async function clientCredentialsGrant(ctx: AsContext, params: Params, aut
   const scope = requested ?? allowed;
   if (scope.length === 0) throw new OAuthError('invalid_scope', 'no scope of this resource is available to this client');
 
-  const now = ctx.clock();
-  const grant_id = randomUUID();
-  await ctx.store.createGrant({ id: grant_id, user_id: client.client_id, client_id: client.client_id, resource, scope, created_at: now, revoked_at: null, revoked_reason: null });
+  const grant_id = await standingGrant(ctx, client.client_id, resource, scope);
   const at = await signAccessToken(ctx, { grant_id, user_id: client.client_id, client_id: client.client_id, resource, scope });
   ctx.log.info({ event: 'token_issued', grant: 'client_credentials', client_id: client.client_id, grant_id, resource }, 'tokens issued');
   await ctx.audit.record(
@@ -57,3 +55,46 @@ export async function clientCredentialsGrant(ctx: AsContext, params: Params, aut
   );
   return { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: scope.join(' ') };
 }
+
+/** (client, resource, scope) → the id of its standing grant, per AS context; bounded (static clients only reach it) */
+const standing = new WeakMap<AsContext, Map<string, string>>();
+const STANDING_MAX = 1024;
+
+/**
+ * The client's live grant for exactly this resource and scope, created when there is none (issue 9). A machine
+ * client asks again for every token; a grant row per token would grow the store without bound (grants are kept
+ * for the audit trail and never purged) and cost a write per request. Every token still carries the grant id,
+ * so revoking the grant refuses all of them at once, and the next request starts a new grant. The id is
+ * remembered here and checked against the store on every use, so a revocation made on any instance holds
+ * immediately; after a restart the live one is found in the store. Two instances (or two first requests at
+ * once) may each start one, which is harmless.
+ */
+async function standingGrant(ctx: AsContext, client_id: string, resource: string, scope: string[]): Promise<string> {
+  let known = standing.get(ctx);
+  if (!known) standing.set(ctx, (known = new Map()));
+  const key = JSON.stringify([client_id, resource, [...scope].sort()]);
+  const id = known.get(key);
+  if (id !== undefined) {
+    const grant = await ctx.store.getGrant(id);
+    if (grant && grant.revoked_at === null) return id;
+    known.delete(key);
+  } else {
+    // after a restart, or one another instance started: reuse it rather than start another
+    const live = (await ctx.store.listGrants({ user_id: client_id, client_id })).find((g) => g.resource === resource && sameScope(g.scope, scope));
+    if (live) {
+      remember(known, key, live.id);
+      return live.id;
+    }
+  }
+  const grant_id = randomUUID();
+  await ctx.store.createGrant({ id: grant_id, user_id: client_id, client_id, resource, scope, created_at: ctx.clock(), revoked_at: null, revoked_reason: null });
+  remember(known, key, grant_id);
+  return grant_id;
+}
+
+function remember(known: Map<string, string>, key: string, id: string): void {
+  if (known.size >= STANDING_MAX) known.clear();
+  known.set(key, id);
+}
+
+const sameScope = (a: string[], b: string[]): boolean => a.length === b.length && a.every((s) => b.includes(s));
