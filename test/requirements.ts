@@ -313,4 +313,5 @@ export const REQUIREMENTS: Requirement[] = [
   { id: 'idp.idjag.no-self-or-cross-use', level: 'MUST', source: 'ID-JAG §8.3; spec-checklist §2D item 10', text: 'an ID-JAG this server minted is never exchanged for an access token here (invalid_grant, own_issuer), and one minted for one authorization server is refused by another (invalid_grant, aud); nothing written, audited' },
   // ---- issue 9 (token endpoint) ----
   { id: 'as.cc.standing-grant', level: 'decision', source: 'issue 9; OAuth 2.1 §4.2; ARCHITECTURE Revocation', text: 'client_credentials tokens for one client, resource and scope share one standing grant (found again after a restart); revoking it refuses every one of its tokens at once and the next request starts a new grant; each issuance is still audited with its own jti' },
+  { id: 'ops.ratelimit.spray', level: 'decision', source: 'issue 6 item 4; OWASP ASVS 2.2.1 (anti-automation); session 2 closing note risk', text: 'when the in-process limiter is full it evicts the window with the fewest requests among the oldest, so a spray of fresh keys cannot reset the counter of the key under attack' },
 ];

@@ -33,9 +33,13 @@ interface Window {
 
 /**
  * In memory and bounded: at most `maxKeys` windows are kept, in start order (a new window is re-inserted), so
- * expired ones are swept from the front; when every kept window is live the oldest is dropped (that key gets a
- * fresh window: bounded memory beats perfect counts).
+ * expired ones are swept from the front. When every kept window is live, one must go: the one with the fewest
+ * requests among the oldest EVICTION_SAMPLE (ties: the oldest). Dropping simply the oldest would let anyone who
+ * can make `maxKeys` fresh keys (usernames, IPs) wipe the counter of the key under attack — the one that has been
+ * failing longest — and go on guessing; a key near its limit now outlives a spray of one-request keys.
  */
+const EVICTION_SAMPLE = 64;
+
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, Window>();
 
@@ -87,9 +91,22 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   private makeRoom(now: number): void {
+    // expired windows first, from the front (oldest start)
     for (const [key, w] of this.windows) {
-      if (this.windows.size < this.maxKeys && now - w.start < w.windowMs) return;
+      if (now - w.start < w.windowMs) break;
       this.windows.delete(key);
     }
+    if (this.windows.size < this.maxKeys) return;
+    let victim: string | undefined;
+    let fewest = Infinity;
+    let seen = 0;
+    for (const [key, w] of this.windows) {
+      if (w.count < fewest) {
+        fewest = w.count;
+        victim = key;
+      }
+      if (++seen >= EVICTION_SAMPLE) break;
+    }
+    if (victim !== undefined) this.windows.delete(victim);
   }
 }

@@ -65,4 +65,17 @@ describe('issue 6: the in-process limiter is bounded (ops.ratelimit.memory)', ()
     for (let i = 0; i < 50; i++) await l.hit(`ip-${i}`, 1, 60_000);
     assert.equal(l.size, 10);
   });
+
+  it('a spray of fresh keys cannot wipe the counter of the key under attack (ops.ratelimit.spray)', async () => {
+    const now = 0;
+    const l = new MemoryRateLimiter(() => now, 100);
+    // someone guessing alice's password: 4 failures of 5 allowed
+    for (let i = 0; i < 4; i++) assert.equal((await l.hit('login:user:alice', 5, 900_000)).allowed, true);
+    // then 10 000 one-request keys (other usernames, other addresses) to push alice's window out of the map
+    for (let i = 0; i < 10_000; i++) await l.hit(`login:user:spray-${i}`, 5, 900_000);
+    assert.equal(l.size, 100, 'still bounded');
+    assert.equal((await l.peek('login:user:alice', 5, 900_000)).count, 4, "alice's failures are still counted");
+    assert.equal((await l.hit('login:user:alice', 5, 900_000)).allowed, true);
+    assert.equal((await l.hit('login:user:alice', 5, 900_000)).allowed, false, 'the sixth guess is refused');
+  });
 });
