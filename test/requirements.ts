@@ -314,4 +314,5 @@ export const REQUIREMENTS: Requirement[] = [
   // ---- issue 9 (token endpoint) ----
   { id: 'as.cc.standing-grant', level: 'decision', source: 'issue 9; OAuth 2.1 §4.2; ARCHITECTURE Revocation', text: 'client_credentials tokens for one client, resource and scope share one standing grant (found again after a restart); revoking it refuses every one of its tokens at once and the next request starts a new grant; each issuance is still audited with its own jti' },
   { id: 'ops.ratelimit.spray', level: 'decision', source: 'issue 6 item 4; OWASP ASVS 2.2.1 (anti-automation); session 2 closing note risk', text: 'when the in-process limiter is full it evicts the window with the fewest requests among the oldest, so a spray of fresh keys cannot reset the counter of the key under attack' },
+  { id: 'as.idjag.email-domains', level: 'decision', source: '[IDJAG] §6 (account linking); [EMA] §7.4.3; session 2 closing note risk', text: 'match: email needs email_domains (fails at start otherwise); an ID-JAG email outside those domains (subdomains included) or with email_verified: false never links to an existing account: user_unknown, nothing written' },
 ];

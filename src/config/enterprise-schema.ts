@@ -25,7 +25,11 @@ const trustedIssuer = z
     match: z
       .enum(['sub', 'email'])
       .default('sub')
-      .describe('How a first-seen subject finds its local user: sub = never an existing account (only a link made earlier, or a new user); email = the local user whose username is the ID-JAG email'),
+      .describe('How a first-seen subject finds its local user: sub = never an existing account (only a link made earlier, or a new user); email = the local user whose username is the ID-JAG email, for the domains in email_domains only'),
+    email_domains: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('With match: email, the email domains this IdP is authoritative for (e.g. [example.com]); an ID-JAG email in any other domain, or with email_verified: false, never links to an existing account'),
     provision: z.boolean().default(false).describe('Create a local user (no password; sign-in only through this IdP) for a subject seen for the first time'),
     default_roles: z.array(z.string()).default([]).describe('Roles of users created by provision'),
     max_lifetime_s: z.coerce.number().int().min(10).max(3600).default(300).describe('Longest ID-JAG lifetime accepted (exp − iat), seconds'),

@@ -51,12 +51,14 @@ before(async () => {
     enterprise: {
       trusted_issuers: [
         { issuer: IDP, jwks: { keys: [k1.jwk] }, clients: [APP, PUB], provision: true, default_roles: ['reader'] },
-        { issuer: IDP_EMAIL, jwks: { keys: [k2.jwk] }, clients: [APP, PUB], allow_public_clients: true, match: 'email' },
+        { issuer: IDP_EMAIL, jwks: { keys: [k2.jwk] }, clients: [APP, PUB], allow_public_clients: true, match: 'email', email_domains: ['acme.example'] },
       ],
     },
   });
   await h.store.createUser({ id: 'user-bob', username: 'bob@acme.example', password_hash: 'x', roles: ['writer'], disabled: false, created_at: h.clock.now });
   await h.store.createUser({ id: 'user-carol', username: 'carol@acme.example', password_hash: 'x', roles: ['admin'], disabled: true, created_at: h.clock.now });
+  await h.store.createUser({ id: 'user-eve', username: 'eve@sub.acme.example', password_hash: 'x', roles: ['admin'], disabled: false, created_at: h.clock.now });
+  await h.store.createUser({ id: 'user-dave', username: 'dave@elsewhere.example', password_hash: 'x', roles: ['admin'], disabled: false, created_at: h.clock.now });
 });
 after(() => h.close());
 
@@ -157,6 +159,24 @@ describe('ID-JAG accepted at /token ([EMA] §5; [IDJAG] §4.4; RFC 7523 §2.1) (
     assert.equal(body.scope, 'notes:write');
     assert.equal((await h.store.getUserIdentity(identityNamespace(IDP_EMAIL, 'acme'), sec3.sub as string))?.user_id, 'user-bob');
     assert.equal((await lastAudit('idjag.accepted')).data.user, 'link');
+  });
+
+  it('match: email never links an email outside email_domains, or one the IdP marks unverified: user_unknown, nothing written ([IDJAG] §6) (as.idjag.email-domains)', async () => {
+    const sec3 = fixturePayload('draft-sec3-id-jag');
+    const cases: [string, Record<string, unknown>][] = [
+      ['another domain', { email: 'dave@elsewhere.example', sub: 'sub-other-domain' }],
+      ['a subdomain of a listed domain', { email: 'eve@sub.acme.example', sub: 'sub-subdomain' }],
+      ['email_verified: false', { email: 'bob@acme.example', email_verified: false, sub: 'sub-unverified' }],
+    ];
+    for (const [label, claims] of cases) {
+      const before = storeFingerprint(h.store);
+      const assertion = await mintIdJag({ ...sec3, aud: ISSUER, resource: RESOURCE, client_id: APP, scope: 'notes:read', tenant: 'acme', ...claims }, { key: k2, now: now() });
+      const { res, body } = await token(assertion);
+      assert.equal(res.status, 400, label);
+      assert.equal(body.error, 'invalid_grant', `${label}: ${JSON.stringify(body)}`);
+      assert.equal(storeFingerprint(h.store), before, `${label}: nothing written`);
+      assert.equal((await lastAudit('idjag.rejected')).data.reason, 'user_unknown', label);
+    }
   });
 
   it('scopes: request ∩ ID-JAG ∩ the user’s roles ([EMA] §7.2.1; spec-checklist §4.8) (as.idjag.scope)', async () => {

@@ -61,6 +61,15 @@ describe('enterprise.trusted_issuers: misconfiguration fails at start naming the
     assert.ok(resolve(issuers(trusted({ clients: ['app', 'https://app.example/client.json'] }))));
   });
 
+  it('match: email needs email_domains, lower-case domain names, and only with match: email (as.idjag.email-domains)', () => {
+    failsAt(issuers(trusted({ match: 'email' })), 'enterprise.trusted_issuers[0].email_domains');
+    failsAt(issuers(trusted({ match: 'email', email_domains: ['Example.com'] })), 'enterprise.trusted_issuers[0].email_domains[0]');
+    failsAt(issuers(trusted({ match: 'email', email_domains: ['example.com', '@example.org'] })), 'enterprise.trusted_issuers[0].email_domains[1]');
+    failsAt(issuers(trusted({ match: 'email', email_domains: ['localhost'] })), 'enterprise.trusted_issuers[0].email_domains[0]');
+    failsAt(issuers(trusted({ email_domains: ['example.com'] })), 'enterprise.trusted_issuers[0].email_domains');
+    assert.ok(resolve(issuers(trusted({ match: 'email', email_domains: ['example.com', 'corp.example.org'] }))));
+  });
+
   it('the schema refuses alg none, HS256 and unknown keys (as.idjag.alg)', () => {
     for (const algorithms of [['none'], ['HS256'], []]) {
       assert.throws(() => configSchema.parse({ enterprise: { trusted_issuers: [trusted({ algorithms })] } }));

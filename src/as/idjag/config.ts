@@ -68,6 +68,13 @@ export function checkTrustedIssuers(config: Config, ownIssuer: string): void {
       if (roles && !Object.hasOwn(roles, r)) throw new ConfigError(`${at}.default_roles[${j}]`, `unknown role ${r} (not in roles)`);
     });
     if (t.default_roles.length > 0 && !t.provision) throw new ConfigError(`${at}.default_roles`, 'only used with provision: true');
+    // account linking by email ([IDJAG] §6) is only as safe as the IdP's authority over the address: a multi-tenant
+    // or consumer IdP can assert any email, which would hand that local account to whoever holds it there
+    if (t.match === 'email' && t.email_domains.length === 0) throw new ConfigError(`${at}.email_domains`, 'match: email needs the email domains this IdP is authoritative for (e.g. [example.com])');
+    if (t.match !== 'email' && t.email_domains.length > 0) throw new ConfigError(`${at}.email_domains`, 'only used with match: email');
+    t.email_domains.forEach((d, j) => {
+      if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d)) throw new ConfigError(`${at}.email_domains[${j}]`, `"${d}" is not a lower-case domain name`);
+    });
   });
   config.clients.forEach((c, i) => {
     if (!c.grant_types.includes(JWT_BEARER_GRANT_TYPE)) return;

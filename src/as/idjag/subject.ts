@@ -28,18 +28,31 @@ export async function planSubject(ctx: AsContext, v: VerifiedIdJag): Promise<Sub
     if (!user) throw reject('user_unknown', `the user linked to ${v.sub} no longer exists`);
     plan = { kind: 'linked', user };
   } else {
-    const byEmail = t.match === 'email' && v.email !== undefined ? await ctx.store.getUserByName(v.email) : null;
+    const email = linkableEmail(v);
+    const byEmail = email !== undefined ? await ctx.store.getUserByName(email) : null;
     if (byEmail) plan = { kind: 'link', user: byEmail };
     else if (t.provision) {
       // match: sub never claims an existing account, so the new username is namespaced by the IdP's host
-      const username = t.match === 'email' && v.email !== undefined ? v.email : `${v.sub}@${new URL(v.iss).host}`;
+      const username = email ?? `${v.sub}@${new URL(v.iss).host}`;
       plan = { kind: 'provision', user: { id: randomUUID(), username, password_hash: '', roles: [...t.default_roles], disabled: false, created_at: ctx.clock() } };
     } else {
-      throw reject('user_unknown', t.match === 'email' ? `no local user for ${v.email === undefined ? 'an ID-JAG without email' : 'the asserted email'} and provision is off` : 'subject not linked and provision is off');
+      throw reject('user_unknown', t.match === 'email' ? `no local user for ${email !== undefined ? 'the asserted email' : v.email === undefined ? 'an ID-JAG without email' : 'an email outside email_domains or not verified'} and provision is off` : 'subject not linked and provision is off');
     }
   }
   if (plan.user.disabled) throw reject('user_disabled', `user ${plan.user.id} is disabled`);
   return plan;
+}
+
+/**
+ * `match: email`: the asserted email when it may name a local account — in a domain the administrator listed for
+ * this IdP (`email_domains`, compared case-insensitively) and not marked `email_verified: false`; else undefined.
+ */
+function linkableEmail(v: VerifiedIdJag): string | undefined {
+  const t = v.issuer.config;
+  if (t.match !== 'email' || v.email === undefined || v.email_verified === false) return undefined;
+  const at = v.email.lastIndexOf('@');
+  const domain = at > 0 ? v.email.slice(at + 1).toLowerCase() : '';
+  return t.email_domains.includes(domain) ? v.email : undefined;
 }
 
 /** Writes the link (and the new user) of a plan; a concurrent first sight of the same subject wins and is reused. */

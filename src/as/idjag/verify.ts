@@ -63,6 +63,8 @@ export interface VerifiedIdJag {
   /** the ID-JAG `scope`, every value registered for `resource`; undefined when the claim is absent */
   scope: string[] | undefined;
   email: string | undefined;
+  /** the ID-JAG `email_verified` when it is a boolean */
+  email_verified: boolean | undefined;
   tenant: string | undefined;
   auth_time: number | undefined;
 }
@@ -179,5 +181,6 @@ export async function verifyIdJag({ assertion, auth, settings, issuers, now }: V
   }
   const email = str(payload.email);
   const tenant = str(payload.tenant);
-  return { issuer, iss, sub, jti, exp, client_id, resource, scope, email, tenant, auth_time: num(payload.auth_time) };
+  const email_verified = typeof payload.email_verified === 'boolean' ? payload.email_verified : undefined;
+  return { issuer, iss, sub, jti, exp, client_id, resource, scope, email, email_verified, tenant, auth_time: num(payload.auth_time) };
 }
