@@ -136,11 +136,22 @@ export class AuditLog {
     return c;
   }
 
-  /** `portcullis audit verify` for this log: the chain against the store's and the external file's checkpoints */
-  async verify(): Promise<VerifyReport> {
-    const file = this.opts.checkpointFile;
-    return verifyAudit({ store: this.store, keys: this.keys, file: file ? readCheckpointFile(file) : null, ...(file ? { fileName: file } : {}) });
+  /**
+   * `portcullis audit verify` for this log: the chain against the store's and the external file's checkpoints.
+   * Calls made while one runs share its report (a walk over the whole log: console reloads must not multiply it).
+   */
+  verify(): Promise<VerifyReport> {
+    this.verifying ??= (async () => {
+      try {
+        const file = this.opts.checkpointFile;
+        return await verifyAudit({ store: this.store, keys: this.keys, file: file ? readCheckpointFile(file) : null, ...(file ? { fileName: file } : {}) });
+      } finally {
+        this.verifying = null;
+      }
+    })();
+    return this.verifying;
   }
+  private verifying: Promise<VerifyReport> | null = null;
 
   /** flushes the batch, writes a last checkpoint if there is anything new, stops the timers */
   async close(): Promise<void> {

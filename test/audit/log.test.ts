@@ -141,3 +141,26 @@ describe('ARCHITECTURE "Audit": query, tail and export (audit.query)', () => {
     assert.equal(parseTime('yesterday', T0), null);
   });
 });
+
+describe('issue 8 risk: checking a long chain never holds the server (audit.verify.yields)', () => {
+  test('verification yields to the event loop between pages, and concurrent calls share one walk', async () => {
+    const store = openMemoryStore();
+    const log = openLog(store);
+    await seed(log, 3500); // four pages of 1,000
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    const first = log.verify();
+    const second = log.verify();
+    assert.equal(second, first, 'one walk for both callers');
+    const report = await first;
+    clearInterval(tick);
+    assert.equal(report.ok, true);
+    assert.equal(report.entries, 3500);
+    assert.ok(turns >= 1, `timers ran ${turns} times while the chain was walked`);
+    const later = log.verify();
+    assert.notEqual(later, first, 'a later call walks again');
+    assert.equal((await later).ok, true);
+    await log.close();
+    await store.close();
+  });
+});
