@@ -52,8 +52,8 @@ export interface GatewayOptions {
   sessions?: { maxEntries?: number; ttlMs?: number };
   /** audit sink for tool calls (batched; ARCHITECTURE "Audit"); an AuditLog fits */
   audit?: Pick<AuditLog, 'recordBatched'>;
-  /** issue 6: denials by reason (`gateway.*`, `policy.*`) and upstream latency; a runtime's Metrics fits */
-  metrics?: Pick<Metrics, 'denied' | 'upstream'>;
+  /** issue 6: denials by reason (`gateway.*`, `policy.*`) and upstream latency, issue 7: stdio children; a runtime's Metrics fits */
+  metrics?: Pick<Metrics, 'denied' | 'upstream'> & Partial<Pick<Metrics, 'stdio' | 'stdioChildren'>>;
   /** issue 7 item 3: identity headers for the upstream; default built from resource.identity (no signer, so no assertion) */
   identity?: UpstreamIdentity;
   /** issue 7 item 1: the env that stdio upstreams' env_from secrets are read from; default process.env */
@@ -107,7 +107,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clock,
   });
   const stdio = resource.upstreamStdio
-    ? createStdioForwarder({ resource, index: settings.resources.indexOf(resource), log, sessions, ...(opts.env ? { env: opts.env } : {}) })
+    ? createStdioForwarder({ resource, index: settings.resources.indexOf(resource), log, sessions, ...(opts.env ? { env: opts.env } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) })
     : undefined;
   const ctx = { resource: resource.id };
   const policy = policyFor(resource);

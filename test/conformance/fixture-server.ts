@@ -10,10 +10,9 @@
  *   the SDK's StreamableHTTPServerTransport, one McpServer per session, with an event store so that SSE streams
  *   resume with Last-Event-ID (SEP-1699);
  * - stateless 2026-07-28 (SEP-2575): no session; every request carries `_meta` with the protocol version and the
- *   `MCP-Protocol-Version` header, plus the SEP-2243 `Mcp-Method`/`Mcp-Name` headers (validated); `server/discover`
- *   instead of `initialize`; `subscriptions/listen` streams; SEP-2322 multi-round (`input_required`) tools; the
- *   carry-forward methods are dispatched to a fresh McpServer through an in-memory client (as the reference
- *   fixture does).
+ *   `MCP-Protocol-Version` header, plus the SEP-2243 `Mcp-Method`/`Mcp-Name` headers (validated here, in
+ *   `handleStateless`); the rest — `server/discover` instead of `initialize`, `subscriptions/listen` streams, SEP-2322
+ *   multi-round (`input_required`) tools — is stateless-core.ts, which stdio-modern-fixture.ts serves over stdio.
  * With `--requirements 2025-11-25` every scenario passes (33, incl. the pending ones); with `--requirements
  * 2026-07-28` every scored scenario passes; the SEP-2663 tasks extension and x-mcp-header custom headers are not
  * implemented.
@@ -25,18 +24,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport, type EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CompleteRequestSchema,
   CreateMessageResultSchema,
   ElicitResultSchema,
-  LoggingMessageNotificationSchema,
-  ProgressNotificationSchema,
-  ResultSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
@@ -47,6 +41,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
+import { PROTOCOL_VERSION_META, createStatelessCore, type RpcMessage, type StatelessCore, type StatelessOut } from './stateless-core.js';
 
 /** 1x1 red PNG and a minimal WAV, the payloads the scenarios compare against */
 const TEST_IMAGE_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -68,7 +63,6 @@ const JSON_SCHEMA_2020_12 = {
   else: { required: ['email'] },
   additionalProperties: false,
 };
-const STATELESS_VERSION = '2026-07-28';
 const LEGACY_VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']);
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -390,174 +384,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-interface RpcMessage {
-  jsonrpc?: string;
-  id?: string | number | null;
-  method?: string;
-  params?: Record<string, unknown> & { _meta?: Record<string, unknown> };
-}
-
-/** One fresh McpServer behind an in-memory client, for one stateless request (notifications buffered). */
-async function statelessDispatch<T>(fn: (client: Client, notes: unknown[]) => Promise<T>): Promise<T> {
-  const [clientT, serverT] = InMemoryTransport.createLinkedPair();
-  const server = buildMcpServer();
-  await server.connect(serverT);
-  const client = new Client({ name: 'stateless-dispatch', version: '1.0.0' }, { capabilities: {} });
-  await client.connect(clientT);
-  const notes: unknown[] = [];
-  const collect = async (n: unknown) => void notes.push({ jsonrpc: '2.0', ...(n as object) });
-  client.setNotificationHandler(ProgressNotificationSchema, collect);
-  client.setNotificationHandler(LoggingMessageNotificationSchema, collect);
-  client.fallbackNotificationHandler = collect;
-  try {
-    return await fn(client, notes);
-  } finally {
-    await client.close();
-    await server.close();
-  }
-}
-
-const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
-
-// ===== stateless-only fixtures: SEP-2322 multi-round tool results (src/scenarios/server/input-required-result.ts)
-// and the SEP-2575 diagnostics of src/scenarios/server/stateless.ts =====
-
-type Inputs = Record<string, Record<string, unknown> | undefined>;
-type Json = Record<string, unknown>;
-const MRTR_SECRET = `fixture-mrtr-${randomUUID()}`;
-const sign = (payload: Json): string => {
-  const data = JSON.stringify(payload);
-  return JSON.stringify({ data, hmac: createHmac('sha256', MRTR_SECRET).update(data).digest('hex') });
-};
-function verify(raw: string | undefined): Json | null {
-  try {
-    const { data, hmac } = JSON.parse(raw ?? '') as { data: string; hmac: string };
-    return hmac === createHmac('sha256', MRTR_SECRET).update(data).digest('hex') ? (JSON.parse(data) as Json) : null;
-  } catch {
-    return null;
-  }
-}
-const parseState = (raw: string | undefined): Json => {
-  try {
-    return (JSON.parse(raw ?? '{}') as Json) ?? {};
-  } catch {
-    return {};
-  }
-};
-const field = (response: Json | undefined, name: string): string => {
-  const v = (response?.content as Json | undefined)?.[name];
-  return typeof v === 'string' ? v : 'unknown';
-};
-const elicitInput = (message: string, props: Record<string, string>): Json => ({
-  method: 'elicitation/create',
-  params: {
-    message,
-    requestedSchema: { type: 'object', properties: Object.fromEntries(Object.entries(props).map(([k, t]) => [k, { type: t }])), required: Object.keys(props) },
-  },
-});
-const sampleInput = (t: string, maxTokens: number): Json => ({
-  method: 'sampling/createMessage',
-  params: { messages: [{ role: 'user', content: { type: 'text', text: t } }], maxTokens },
-});
-const rootsInput: Json = { method: 'roots/list', params: {} };
-const inputRequired = (inputRequests: Json, requestState?: string): Json => ({
-  resultType: 'input_required',
-  inputRequests,
-  ...(requestState === undefined ? {} : { requestState }),
-});
-const textResult = (t: string): Json => ({ content: [{ type: 'text', text: t }] });
-const rootsCount = (r: Json | undefined): number => (Array.isArray(r?.roots) ? r.roots.length : 0);
-
-/** tools/call handlers by name: (inputResponses, requestState, client capabilities) → result */
-const MRTR_TOOLS: Record<string, (inputs: Inputs | undefined, state: string | undefined, caps: Json | undefined) => Json> = {
-  test_input_required_result_elicitation: (i) =>
-    i?.user_name ? textResult(`Hello, ${field(i.user_name, 'name')}!`) : inputRequired({ user_name: elicitInput('What is your name?', { name: 'string' }) }),
-  test_input_required_result_sampling: (i) => {
-    if (!i?.sample_request) return inputRequired({ sample_request: sampleInput('What is the capital of France?', 100) });
-    const c = i.sample_request.content as Json | undefined;
-    return textResult(`Sampling result: ${typeof c?.text === 'string' ? c.text : 'no response'}`);
-  },
-  test_input_required_result_list_roots: (i) =>
-    i?.roots_request ? textResult(`Found ${rootsCount(i.roots_request)} root(s)`) : inputRequired({ roots_request: rootsInput }),
-  test_input_required_result_request_state: (i, state) => {
-    if (state && i?.confirm && parseState(state).kind === 'request-state' && (i.confirm.content as Json | undefined)?.ok === true) {
-      return textResult('state-ok: requestState validated');
-    }
-    return inputRequired({ confirm: elicitInput('Please confirm', { ok: 'boolean' }) }, JSON.stringify({ kind: 'request-state', nonce: randomUUID() }));
-  },
-  test_input_required_result_multiple_inputs: (i, state) => {
-    if (state && i?.user_name && i.greeting && i.client_roots && parseState(state).kind === 'multiple-inputs') {
-      const g = (i.greeting.content as Json | undefined)?.text;
-      return textResult(`Name: ${field(i.user_name, 'name')}; Greeting: ${typeof g === 'string' ? g : 'Hello there!'}; Roots: ${rootsCount(i.client_roots)}`);
-    }
-    return inputRequired(
-      { user_name: elicitInput('What is your name?', { name: 'string' }), greeting: sampleInput('Generate a greeting', 50), client_roots: rootsInput },
-      JSON.stringify({ kind: 'multiple-inputs', nonce: randomUUID() }),
-    );
-  },
-  test_input_required_result_multi_round: (i, state) => {
-    const s = parseState(state);
-    if (state && s.round === 1 && i?.step1) {
-      return inputRequired(
-        { step2: elicitInput('Step 2: What is your favorite color?', { color: 'string' }) },
-        JSON.stringify({ round: 2, name: field(i.step1, 'name'), nonce: randomUUID() }),
-      );
-    }
-    if (state && s.round === 2 && i?.step2) {
-      return textResult(`Multi-round complete for ${typeof s.name === 'string' ? s.name : 'friend'} who likes ${field(i.step2, 'color')}`);
-    }
-    return inputRequired({ step1: elicitInput('Step 1: What is your name?', { name: 'string' }) }, JSON.stringify({ round: 1, nonce: randomUUID() }));
-  },
-  test_input_required_result_tampered_state: (i, state) => {
-    if (state) {
-      const v = verify(state);
-      if (!v) throw Object.assign(new Error('requestState integrity check failed'), { code: -32602 });
-      if (v.kind === 'tamper-test' && i?.confirm) return textResult('integrity-ok: state verified');
-    }
-    return inputRequired({ confirm: elicitInput('Please confirm', { ok: 'boolean' }) }, sign({ kind: 'tamper-test', nonce: randomUUID() }));
-  },
-  test_input_required_result_capabilities: (i, _state, caps) => {
-    if (i && Object.keys(i).length > 0) return textResult(`capabilities-ok: received ${Object.keys(i).join(',')}`);
-    const requests: Json = {};
-    if (caps?.elicitation) requests.elicit_input = elicitInput('Elicitation input', { value: 'string' });
-    if (caps?.sampling) requests.sample_input = sampleInput('Sample request', 50);
-    if (Object.keys(requests).length === 0) return textResult('No supported capabilities declared');
-    return inputRequired(requests, sign({ kind: 'capabilities-test', nonce: randomUUID() }));
-  },
-};
-const STATELESS_ONLY_TOOLS = [
-  ...Object.keys(MRTR_TOOLS),
-  'test_missing_capability',
-  'test_streaming_elicitation',
-  'test_logging_tool',
-  'test_trigger_tool_change',
-  'test_trigger_prompt_change',
-].map((name) => ({ name, description: `stateless diagnostic ${name}`, inputSchema: { type: 'object', properties: {} } }));
-const MRTR_PROMPT = 'test_input_required_result_prompt';
-
-/** Open `subscriptions/listen` streams (SEP-2575): each gets the list_changed notifications it asked for. */
-interface ListenStream {
-  res: ServerResponse;
-  subscriptionId: string;
-  wants: Set<'tools' | 'prompts'>;
-}
-
-/** The stateless 2026-07-28 wire (SEP-2575 lifecycle, SEP-2243 headers, SEP-2549 caching hints). */
-async function handleStateless(req: IncomingMessage, res: ServerResponse, msg: RpcMessage, listeners: ListenStream[]): Promise<void> {
+/**
+ * The HTTP binding of the stateless 2026-07-28 wire (stateless-core.ts): what only HTTP has — the
+ * MCP-Protocol-Version header agreeing with `_meta`, the SEP-2243 Mcp-Method/Mcp-Name headers agreeing with the body
+ * (-32020) — then the core, whose answer becomes JSON, or an SSE stream once a notification precedes it, with 400
+ * (404 for -32601) for a protocol-level refusal.
+ */
+async function handleStateless(req: IncomingMessage, res: ServerResponse, msg: RpcMessage, core: StatelessCore): Promise<void> {
   const id = msg.id ?? null;
   const method = msg.method ?? '';
   const params = msg.params ?? {};
-  const meta = params._meta;
   const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
   if (!headerVersion) return rpcError(res, 400, id, -32020, 'Missing MCP-Protocol-Version header');
-  if (!meta || !meta['io.modelcontextprotocol/protocolVersion'] || !meta['io.modelcontextprotocol/clientCapabilities']) {
-    return rpcError(res, 400, id, -32602, 'Invalid params: missing _meta or required fields');
-  }
-  const metaVersion = meta['io.modelcontextprotocol/protocolVersion'];
-  if (headerVersion !== metaVersion) return rpcError(res, 400, id, -32020, 'Mismatched MCP-Protocol-Version header');
-  if (metaVersion !== STATELESS_VERSION) {
-    return rpcError(res, 400, id, -32022, 'UnsupportedProtocolVersionError', { supported: [STATELESS_VERSION], requested: String(metaVersion) });
-  }
+  // a body without a protocol version is the core's to refuse (-32602), before any header comparison
+  const metaVersion = params._meta?.[PROTOCOL_VERSION_META];
+  if (metaVersion !== undefined && headerVersion !== metaVersion) return rpcError(res, 400, id, -32020, 'Mismatched MCP-Protocol-Version header');
   // SEP-2243 standard headers: Mcp-Method always, Mcp-Name for tools/call, prompts/get, resources/read (OWS trimmed)
   const mcpMethod = (req.headers['mcp-method'] as string | undefined)?.trim();
   if (mcpMethod !== method) return rpcError(res, 400, id, -32020, 'HeaderMismatch: Mcp-Method does not match the request body');
@@ -565,145 +406,36 @@ async function handleStateless(req: IncomingMessage, res: ServerResponse, msg: R
   if (typeof nameInBody === 'string' && (req.headers['mcp-name'] as string | undefined)?.trim() !== nameInBody) {
     return rpcError(res, 400, id, -32020, 'HeaderMismatch: Mcp-Name does not match the request body');
   }
-  const caps = meta['io.modelcontextprotocol/clientCapabilities'] as Json | undefined;
-  const complete = (result: Json): Json => {
-    const r: Json = { resultType: 'complete', ...result };
-    if (CACHEABLE.has(method)) {
-      r.ttlMs ??= 0;
-      r.cacheScope ??= 'private';
-    }
-    return r;
-  };
-  const reply = (result: Json) => sendJson(res, 200, { jsonrpc: '2.0', id, result: complete(result) });
-  const replyError = (e: unknown, data?: unknown) => {
-    const err = e as { code?: number; message: string; data?: unknown };
-    const d = err.data ?? data;
-    sendJson(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32603, message: err.message, ...(d === undefined ? {} : { data: d }) } });
-  };
-  const jsonLines = (lines: Json[]) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    for (const l of lines.slice(0, -1)) res.write(`${JSON.stringify(l)}\n`);
-    res.end(JSON.stringify(lines.at(-1)));
-  };
-  const notify = (kind: 'tools' | 'prompts') => {
-    for (const l of listeners) {
-      if (!l.wants.has(kind)) continue;
-      l.res.write(`${JSON.stringify({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed`, params: { _meta: { 'io.modelcontextprotocol/subscriptionId': l.subscriptionId } } })}\n`);
-    }
-  };
-  // the SDK request params, without the per-request _meta (a progress token survives)
-  const { _meta: _perRequest, ...rest } = params;
-  const forwardParams: Json = meta.progressToken === undefined ? rest : { ...rest, _meta: { progressToken: meta.progressToken } };
-  const inputs = params.inputResponses as Inputs | undefined;
-  const state = params.requestState as string | undefined;
-
-  if (method === 'prompts/get' && params.name === MRTR_PROMPT) {
-    if (inputs?.user_context) {
-      return reply({ messages: [{ role: 'user', content: { type: 'text', text: `Prompt with context: ${field(inputs.user_context, 'context')}` } }] });
-    }
-    return reply(inputRequired({ user_context: elicitInput('What context should the prompt use?', { context: 'string' }) }));
-  }
-  switch (method) {
-    case 'server/discover':
-      return reply({
-        supportedVersions: [STATELESS_VERSION],
-        capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: {}, completions: {} },
-        _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'portcullis-conformance-fixture', version: '1.0.0' } },
-      });
-    case 'subscriptions/listen': {
-      const wanted = (params.notifications ?? {}) as Json;
-      const stream: ListenStream = { res, subscriptionId: String(id ?? 'listen'), wants: new Set() };
-      if (wanted.toolsListChanged === true) stream.wants.add('tools');
-      if (wanted.promptsListChanged === true) stream.wants.add('prompts');
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
-      res.write(
-        `${JSON.stringify({
-          jsonrpc: '2.0',
-          method: 'notifications/subscriptions/acknowledged',
-          params: {
-            _meta: { 'io.modelcontextprotocol/subscriptionId': stream.subscriptionId },
-            notifications: { ...(stream.wants.has('tools') ? { toolsListChanged: true } : {}), ...(stream.wants.has('prompts') ? { promptsListChanged: true } : {}) },
-          },
-        })}\n`,
-      );
-      listeners.push(stream);
-      res.on('close', () => listeners.splice(listeners.indexOf(stream) >>> 0, 1));
-      return;
-    }
-    case 'tools/call': {
-      const name = String(params.name ?? '');
-      const mrtr = MRTR_TOOLS[name];
-      if (mrtr) {
-        try {
-          return reply(mrtr(inputs, state, caps));
-        } catch (e) {
-          return replyError(e);
-        }
-      }
-      if (name === 'test_missing_capability') {
-        if (!caps?.sampling) return rpcError(res, 400, id, -32021, 'MissingRequiredClientCapabilityError', { requiredCapabilities: { sampling: {} } });
-        return reply(textResult('Success'));
-      }
-      if (name === 'test_streaming_elicitation') {
-        return jsonLines([
-          { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'token-abc', total: 100, value: 50 } },
-          { jsonrpc: '2.0', id, result: complete(textResult('Streaming complete')) },
-        ]);
-      }
-      if (name === 'test_logging_tool') {
-        const logs = meta['io.modelcontextprotocol/logLevel'] ? [{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', text: 'Diagnostic trace logging activated' } }] : [];
-        return jsonLines([...logs, { jsonrpc: '2.0', id, result: complete(textResult('Logging evaluated')) }]);
-      }
-      if (name === 'test_trigger_tool_change' || name === 'test_trigger_prompt_change') {
-        notify(name === 'test_trigger_tool_change' ? 'tools' : 'prompts');
-        return reply(textResult('Mutation triggered'));
-      }
-      // SSE, so that progress and log notifications reach the client before the result
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const write = (m: unknown) => res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
-      await statelessDispatch(async (client, notes) => {
-        try {
-          const result = await client.request({ method, params: forwardParams } as never, ResultSchema);
-          for (const n of notes.splice(0)) write(n);
-          write({ jsonrpc: '2.0', id, result: complete(result) });
-        } catch (e) {
-          for (const n of notes.splice(0)) write(n);
-          const err = e as { code?: number; message: string; data?: unknown };
-          write({ jsonrpc: '2.0', id, error: { code: err.code ?? -32603, message: err.message, data: err.data } });
-        }
-      });
-      res.end();
-      return;
-    }
-    case 'prompts/get':
-    case 'tools/list':
-    case 'prompts/list':
-    case 'resources/list':
-    case 'resources/read':
-    case 'resources/templates/list':
-    case 'completion/complete':
-      await statelessDispatch(async (client) => {
-        try {
-          const result = await client.request({ method, params: forwardParams } as never, ResultSchema);
-          if (method === 'tools/list') result.tools = [...(result.tools as unknown[]), ...STATELESS_ONLY_TOOLS];
-          if (method === 'prompts/list') result.prompts = [...(result.prompts as unknown[]), { name: MRTR_PROMPT, description: 'MRTR: prompt that requires elicitation input' }];
-          const hints = method.endsWith('/list') ? { ttlMs: 300000, cacheScope: 'public' } : method === 'resources/read' ? { ttlMs: 300000, cacheScope: 'private' } : {};
-          reply({ ...result, ...hints });
-        } catch (e) {
-          // SEP-2164: an unknown resource is -32602 with the uri in data
-          replyError(e, method === 'resources/read' ? { uri: forwardParams.uri } : undefined);
-        }
-      });
-      return;
-    default:
-      // SEP-2575: the session-era RPCs (initialize, ping, logging/setLevel, subscribe) are gone; -32601 with 404
-      return rpcError(res, 404, id, -32601, 'Method not found');
-  }
+  return core.handle(msg, httpOut(res, id));
 }
+
+function httpOut(res: ServerResponse, id: RpcMessage['id']): StatelessOut {
+  let sse = false;
+  const cancels: (() => void)[] = [];
+  res.on('close', () => {
+    for (const fn of cancels.splice(0)) fn();
+  });
+  const event = (m: unknown) => res.write(`event: message\ndata: ${JSON.stringify(m)}\n\n`);
+  return {
+    notify(m) {
+      if (!sse) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      sse = true;
+      event(m);
+    },
+    respond(m) {
+      if (!sse) return sendJson(res, 200, m);
+      event(m);
+      res.end();
+    },
+    reject: (e) => rpcError(res, e.code === -32601 ? 404 : 400, id, e.code, e.message, e.data),
+    onCancel: (fn) => void cancels.push(fn),
+  };
+}
+
 
 export async function startFixtureServer(opts: { port?: number } = {}): Promise<FixtureServer> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const listeners: ListenStream[] = [];
+  const core = createStatelessCore(buildMcpServer);
   const eventStore = memoryEventStore();
   const stats: FixtureServer['stats'] = { requests: 0, forwarded: new Map(), withAuthorization: 0 };
 
@@ -729,7 +461,7 @@ export async function startFixtureServer(opts: { port?: number } = {}): Promise<
       const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
       const legacyEra = msg.params?._meta?.['io.modelcontextprotocol/protocolVersion'] === undefined && headerVersion !== undefined && LEGACY_VERSIONS.has(headerVersion);
       const wantsStateless = !sessionId && (headerVersion !== undefined || msg.params?._meta !== undefined) && !legacyEra;
-      if (wantsStateless) return handleStateless(req, res, msg, listeners);
+      if (wantsStateless) return handleStateless(req, res, msg, core);
 
       if (sessionId) {
         const t = transports.get(sessionId);
@@ -776,7 +508,7 @@ export async function startFixtureServer(opts: { port?: number } = {}): Promise<
     stats,
     async close() {
       for (const t of transports.values()) await t.close().catch(() => undefined);
-      for (const l of listeners.splice(0)) l.res.end();
+      core.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -22,6 +22,10 @@ export interface ExchangeOptions {
   onGone(): void;
   /** the client reads slower than the child writes: hold the child's stdout until it catches up */
   backpressure?: Backpressure;
+  /** the HTTP status of a lone JSON answer (modern.ts: a modern child's protocol errors); default 200 */
+  status?: (msg: JsonRpcMessage) => number;
+  /** a comment line this often on an SSE stream, so that a long-lived one (subscriptions/listen) stays open */
+  keepAliveMs?: number;
 }
 
 /** a stream's say over the child's stdout (slot.ts: paused while any stream of the child is full) */
@@ -44,6 +48,7 @@ export class Exchange {
   #pending: JsonRpcMessage[] = [];
   #mode: 'undecided' | 'sse' | 'closed' = 'undecided';
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
   readonly #onAbort = () => this.#gone();
 
   constructor(opts: ExchangeOptions) {
@@ -80,7 +85,8 @@ export class Exchange {
     if (this.#remaining > 0) return;
     this.#finish();
     const body = this.#opts.batch ? this.#responses : this.#responses[0];
-    this.#resolve(new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...this.#opts.headers } }));
+    const status = this.#opts.batch || !this.#opts.status ? 200 : this.#opts.status(body as JsonRpcMessage);
+    this.#resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...this.#opts.headers } }));
   }
 
   /** A notification or server-to-client request related to this POST. Returns false when it cannot be sent. */
@@ -89,6 +95,13 @@ export class Exchange {
     if (this.#mode === 'undecided') this.#startSse();
     this.#write(msg);
     return true;
+  }
+
+  /** End the stream with no response (the child tore a subscription down): on HTTP, closing the stream says so. */
+  end(): void {
+    if (this.#mode === 'closed') return;
+    if (this.#mode === 'undecided') this.#startSse(); // a request is answered with a stream, even an empty one
+    this.#finish();
   }
 
   #startSse(): void {
@@ -105,9 +118,13 @@ export class Exchange {
       pull: () => this.#opts.backpressure?.drained(this),
       cancel: () => this.#gone(),
     }, new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER }));
-    this.#resolve(
-      new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...this.#opts.headers } }),
-    );
+    if (this.#opts.keepAliveMs) {
+      this.#keepAlive = setInterval(() => this.#enqueue(': keep-alive\n\n'), this.#opts.keepAliveMs);
+      this.#keepAlive.unref();
+    }
+    // MCP 2026-07-28 [HTTP] "Receiving Messages": SSE responses SHOULD carry X-Accel-Buffering: no (no proxy buffering)
+    const headers = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...this.#opts.headers };
+    this.#resolve(new Response(stream, { status: 200, headers }));
   }
 
   #write(msg: JsonRpcMessage): void {
@@ -115,9 +132,13 @@ export class Exchange {
       this.#pending.push(msg);
       return;
     }
+    this.#enqueue(`event: message\ndata: ${JSON.stringify(msg)}\n\n`);
+  }
+
+  #enqueue(text: string): void {
     try {
-      this.#controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(msg)}\n\n`));
-      if ((this.#controller.desiredSize ?? 0) <= 0) this.#opts.backpressure?.full(this);
+      this.#controller!.enqueue(encoder.encode(text));
+      if ((this.#controller!.desiredSize ?? 0) <= 0) this.#opts.backpressure?.full(this);
     } catch {
       /* the stream was cancelled: #gone handles it */
     }
@@ -126,6 +147,7 @@ export class Exchange {
   #finish(): void {
     const wasSse = this.#mode === 'sse';
     this.#mode = 'closed';
+    clearInterval(this.#keepAlive);
     this.#opts.signal.removeEventListener('abort', this.#onAbort);
     this.#opts.backpressure?.drained(this); // what is queued is flushed by the server; the child may go on
     if (wasSse) {
@@ -141,6 +163,7 @@ export class Exchange {
     if (this.#mode === 'closed') return;
     const undecided = this.#mode === 'undecided';
     this.#mode = 'closed';
+    clearInterval(this.#keepAlive);
     this.#opts.signal.removeEventListener('abort', this.#onAbort);
     this.#opts.backpressure?.drained(this);
     if (undecided) this.#resolve(new Response(null, { status: 499 })); // nobody is listening

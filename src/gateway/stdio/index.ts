@@ -5,9 +5,11 @@ import { INVALID_REQUEST, SERVER_ERROR, jsonRpcErrorResponse, responseId, type P
 import { createListFilter, listRequests } from '../list-filter.js';
 import { policyFor } from '../policy.js';
 import type { GatewayLog } from '../proxy.js';
+import type { Metrics, StdioEvent } from '../../server/ops/metrics.js';
 import type { SessionBindings } from '../sessions.js';
 import type { JsonRpcMessage } from './child.js';
 import { checkCwd, childEnvironment } from './env.js';
+import { isModernRequest } from './era.js';
 import { ChildPool, PoolFull } from './pool.js';
 import { SpawnFailed } from './slot.js';
 
@@ -33,6 +35,8 @@ export interface StdioForwarderOptions {
   log: GatewayLog;
   sessions: SessionBindings;
   env?: NodeJS.ProcessEnv;
+  /** children running, and their lifecycle events (server/ops/metrics.ts) */
+  metrics?: Partial<Pick<Metrics, 'stdio' | 'stdioChildren'>>;
 }
 
 export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarder {
@@ -43,6 +47,9 @@ export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarde
   const spec = { command: cfg.command, args: cfg.args, cwd: cfg.cwd, env: childEnvironment(cfg, at, opts.env ?? process.env) };
   const policy = policyFor(resource);
   const perSession = cfg.per === 'session';
+  const count = (event: StdioEvent): void => opts.metrics?.stdio?.(resource.id, event);
+  /** per: session keys a 2026-07-28 client's child by its subject under this prefix (a session id is a bare UUID) */
+  const USER = 'user:';
   const pool = new ChildPool({
     maxChildren: cfg.max_children,
     idleMs: cfg.idle_timeout_s * 1000,
@@ -50,11 +57,16 @@ export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarde
       spec,
       log,
       // the key is a subject or a session id: neither is a credential, both help an operator find a child
-      logContext: { resource: resource.id, [perSession ? 'session' : 'sub']: key },
+      logContext: { resource: resource.id, ...(!perSession ? { sub: key } : key.startsWith(USER) ? { sub: key.slice(USER.length) } : { session: key }) },
       callTimeoutMs: cfg.call_timeout_s * 1000,
+      lifecycle: count,
     }),
-    onEvict: (slot, why) => log.info({ resource: resource.id, pid: slot.pid, why }, 'stopping stdio server'),
+    onEvict: (slot, why) => {
+      log.info({ resource: resource.id, pid: slot.pid, why }, 'stopping stdio server');
+      count(why === 'idle' ? 'idle_stopped' : 'evicted');
+    },
   });
+  opts.metrics?.stdioChildren?.(resource.id, () => pool.running);
 
   async function forward(req: Request, claims: AccessTokenClaims, sessionId: string | null, parsed: ParsedBody | undefined): Promise<Response> {
     const sessionHeaders: Record<string, string> = sessionId ? { 'mcp-session-id': sessionId } : {};
@@ -86,6 +98,10 @@ export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarde
         sessions.bind(newSession, claims.sub);
         key = newSession;
         sessionHeaders['mcp-session-id'] = newSession;
+      } else if (isModernRequest(req.headers.get('mcp-protocol-version'), messages[0]!)) {
+        // issue 7 item 1: "the 2026-07-28 wire has no sessions" — per session is for legacy clients; a modern one
+        // gets its subject's child, as with per: user
+        key = `${USER}${claims.sub}`;
       } else {
         return jsonRpcErrorResponse(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required', responseId(parsed));
       }
@@ -95,6 +111,7 @@ export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarde
       return await pool.slot(key).dispatch(messages, {
         clientKey: `${claims.sub}\n${claims.client_id}`,
         protocolVersion: req.headers.get('mcp-protocol-version'),
+        headers: req.headers,
         exchange: {
           acceptsSse,
           batch: parsed.batch,
@@ -109,10 +126,14 @@ export function createStdioForwarder(opts: StdioForwarderOptions): StdioForwarde
         await pool.remove(newSession);
       }
       if (e instanceof PoolFull) {
+        count('refused');
         log.warn({ resource: resource.id, sub: claims.sub, running: pool.running }, 'stdio server refused: max_children reached');
         return jsonRpcErrorResponse(503, SERVER_ERROR, 'Service unavailable: too many MCP server processes are running; retry later', responseId(parsed), { 'retry-after': '5' });
       }
-      if (e instanceof SpawnFailed) return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: the MCP server could not be started', responseId(parsed));
+      if (e instanceof SpawnFailed) {
+        count('spawn_failed');
+        return jsonRpcErrorResponse(502, SERVER_ERROR, 'Bad gateway: the MCP server could not be started', responseId(parsed));
+      }
       throw e;
     }
   }

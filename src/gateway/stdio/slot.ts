@@ -3,6 +3,7 @@ import { StdioChild, type ChildSpec, type JsonRpcMessage } from './child.js';
 import { Exchange, type ExchangeOptions } from './exchange.js';
 import { Listener } from './listener.js';
 import { LEGACY_VERSIONS, discoverProbe, eraOf, isModernRequest, legacyOnlyResponse } from './era.js';
+import { LISTEN, LISTEN_KEEP_ALIVE_MS, checkModernRequest, childRequestRefusal, modernStatus, routeModernNotification, wantsLogs, withSubscriptionId } from './modern.js';
 
 /**
  * One user's (or one legacy session's) stdio MCP server: the running child if any, and the bookkeeping that lets
@@ -15,7 +16,9 @@ import { LEGACY_VERSIONS, discoverProbe, eraOf, isModernRequest, legacyOnlyRespo
  *   oldest in-flight request that streams, else to an open GET stream; list_changed and resources/updated prefer
  *   GET streams. A server request nobody can answer gets a JSON-RPC error at once, never a hang.
  * - Lifecycle: the 2026-07-28 stdio binding is stateless, so modern requests go through as they are to a modern
- *   child (a legacy child answers them 400, see era.ts). A legacy
+ *   child (a legacy child answers them 400, see era.ts), after the HTTP-layer checks of modern.ts. A modern child's
+ *   listen-stream messages go to the `subscriptions/listen` request named by their subscription id, logs only to a
+ *   request that asked for them, and its own requests (forbidden in 2026-07-28) to nobody. A legacy
  *   server needs `initialize` first: a client's own initialize is forwarded (and remembered); when a child was
  *   restarted (crash, idle stop) the gateway replays the last one before the next request, or, for a legacy
  *   client whose initialize it never saw, initializes with the client's MCP-Protocol-Version.
@@ -36,6 +39,8 @@ export interface SlotOptions {
   reserve(slot: Slot): void;
   /** told when a child exits */
   released(slot: Slot): void;
+  /** a child started, or exited without being asked to (metrics) */
+  lifecycle?(event: 'started' | 'crashed'): void;
 }
 
 export interface DispatchContext {
@@ -43,6 +48,8 @@ export interface DispatchContext {
   clientKey: string;
   /** the MCP-Protocol-Version header, if any */
   protocolVersion: string | null;
+  /** the request's headers, for the 2026-07-28 header checks (modern.ts) */
+  headers: Headers;
   exchange: Omit<ExchangeOptions, 'expected' | 'onGone'>;
 }
 
@@ -52,8 +59,12 @@ interface Pending {
   clientKey: string;
   exchange: Exchange;
   progressToken: unknown;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
   message: JsonRpcMessage;
+  /** a modern `subscriptions/listen`: open until the client leaves or the child ends it */
+  listen: boolean;
+  /** a modern request with `_meta.io.modelcontextprotocol/logLevel`: may receive notifications/message */
+  logs: boolean;
 }
 
 export class SpawnFailed extends Error {}
@@ -71,6 +82,8 @@ export class Slot {
   #handshake: Promise<void> | null = null;
   /** the current child's era, once probed (era.ts) */
   #era: Promise<'modern' | 'legacy'> | null = null;
+  /** the current child answered the probe as a 2026-07-28 server */
+  #modern = false;
   #lastInitialize: JsonRpcMessage | null = null;
   #nextId = 1;
   #nextServerId = 1;
@@ -118,13 +131,27 @@ export class Slot {
       else if (typeof m.method !== 'string') this.#clientResponse(child, m);
     }
     if (requests.length === 0) return new Response(null, { status: 202 });
+    let modern = false;
     if (isModernRequest(ctx.protocolVersion, requests[0]!)) {
       this.#era ??= this.#ask(discoverProbe(`portcullis-discover-${this.#nextId++}`), Math.min(this.#opts.callTimeoutMs, 5000)).then(eraOf);
-      if ((await this.#era) === 'legacy') return legacyOnlyResponse(ctx.exchange.batch ? null : (requests[0]!.id as string | number));
+      const singleId = ctx.exchange.batch ? null : (requests[0]!.id as string | number);
+      if ((await this.#era) === 'legacy') return legacyOnlyResponse(singleId);
+      this.#modern = true;
+      const refused = checkModernRequest(ctx.headers, requests, ctx.exchange, singleId);
+      if (refused) return refused;
+      modern = true;
     }
 
     if (requests[0]!.method !== 'initialize') await this.#ensureInitialized(ctx.protocolVersion);
-    const exchange = new Exchange({ ...ctx.exchange, backpressure: this.#backpressure, expected: requests.length, onGone: () => this.#cancelExchange(exchange, 'client disconnected') });
+    const listen = modern && requests[0]!.method === LISTEN;
+    const exchange = new Exchange({
+      ...ctx.exchange,
+      backpressure: this.#backpressure,
+      expected: requests.length,
+      onGone: () => this.#cancelExchange(exchange, 'client disconnected'),
+      ...(modern ? { status: modernStatus } : {}),
+      ...(listen ? { keepAliveMs: LISTEN_KEEP_ALIVE_MS } : {}),
+    });
     for (const m of requests) {
       const id = this.#nextId++;
       const params = m.params as { _meta?: { progressToken?: unknown } } | undefined;
@@ -135,7 +162,10 @@ export class Slot {
         exchange,
         progressToken: params?._meta?.progressToken,
         message: m,
-        timer: setTimeout(() => this.#timeout(id), this.#opts.callTimeoutMs),
+        // a subscription lasts as long as the client wants it: call_timeout_s is for calls
+        timer: listen ? undefined : setTimeout(() => this.#timeout(id), this.#opts.callTimeoutMs),
+        listen,
+        logs: modern && wantsLogs(m),
       };
       this.#pending.set(id, pending);
       if (!this.#child?.send({ ...m, id })) this.#fail(id, 'The MCP server is not running');
@@ -200,6 +230,7 @@ export class Slot {
     this.#child = child;
     this.#initialized = false;
     log.info({ ...logContext, pid: child.pid }, 'stdio server started');
+    this.#opts.lifecycle?.('started');
     return child;
   }
 
@@ -208,8 +239,10 @@ export class Slot {
     this.#child = null;
     this.#initialized = false;
     this.#era = null;
+    this.#modern = false;
     this.#full.clear();
     this.#opts.log[expected ? 'info' : 'warn']({ ...this.#opts.logContext, pid: child.pid, ...(expected ? {} : info) }, expected ? 'stdio server stopped' : 'stdio server exited');
+    if (!expected) this.#opts.lifecycle?.('crashed');
     for (const id of [...this.#pending.keys()]) {
       this.#fail(id, expected ? 'The MCP server was stopped before it answered' : 'The MCP server exited before it answered; the next request starts it again');
     }
@@ -288,7 +321,8 @@ export class Slot {
   #fromChild(msg: JsonRpcMessage): void {
     this.lastUsed = Date.now();
     if (typeof msg.method !== 'string') return this.#childResponse(msg);
-    if (msg.id !== undefined && msg.id !== null) return this.#childRequest(msg);
+    if (msg.id !== undefined && msg.id !== null) return this.#modern ? this.#refuseChildRequest(msg) : this.#childRequest(msg);
+    if (this.#modern) return this.#modernNotification(msg);
     const params = msg.params as { progressToken?: unknown; requestId?: unknown } | undefined;
     if (msg.method === 'notifications/progress' && params?.progressToken !== undefined) {
       for (const p of this.#pending.values()) if (p.progressToken === params.progressToken) return void p.exchange.relay(msg);
@@ -311,7 +345,25 @@ export class Slot {
       this.#lastInitialize = { jsonrpc: '2.0', method: 'initialize', params: p.message.params };
       this.#initialized = true;
     }
-    p.exchange.respond({ ...msg, id: p.originalId });
+    // [subscriptions] "Graceful Closure": the listen response carries the subscription id too
+    p.exchange.respond({ ...(p.listen ? withSubscriptionId(msg, p.originalId) : msg), id: p.originalId });
+  }
+
+  /** a modern child's notification, where modern.ts routes it */
+  #modernNotification(msg: JsonRpcMessage): void {
+    const route = routeModernNotification(msg, this.#pending);
+    if (route.kind === 'relay') return void this.#pending.get(route.to)?.exchange.relay(route.msg);
+    if (route.kind === 'end') {
+      const p = this.#drop(route.to);
+      return p?.exchange.end();
+    }
+    this.#opts.log.debug({ ...this.#opts.logContext, method: msg.method }, 'stdio server notification for no open request or subscription; dropped');
+  }
+
+  /** [stdio] "The server MUST NOT write JSON-RPC requests to stdout" (2026-07-28: input goes in InputRequiredResult) */
+  #refuseChildRequest(msg: JsonRpcMessage): void {
+    this.#opts.log.warn({ ...this.#opts.logContext, method: msg.method }, 'a 2026-07-28 stdio server sent a request; refused, not forwarded');
+    this.#child?.send(childRequestRefusal(msg));
   }
 
   #childRequest(msg: JsonRpcMessage): void {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics (issue 6 "Operations"), one Registry per runtime (never prom-client's global one, so several
@@ -17,7 +17,14 @@ export interface Metrics {
   cimdFetch(outcome: string): void;
   /** time to the upstream's response headers; status `error` when it could not be reached */
   upstream(resource: string, status: number | 'error', seconds: number): void;
+  /** issue 7: a stdio upstream's child started, crashed (exited unasked), idle_stopped, evicted (max_children),
+   *  refused (503: max_children reached, every child busy), spawn_failed */
+  stdio(resource: string, event: StdioEvent): void;
+  /** issue 7: where the number of a stdio upstream's running children is read at each scrape */
+  stdioChildren(resource: string, running: () => number): void;
 }
+
+export type StdioEvent = 'started' | 'crashed' | 'idle_stopped' | 'evicted' | 'refused' | 'spawn_failed';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const GRANTS = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange']);
@@ -46,6 +53,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
+  const stdioEvents = new Counter({ name: 'portcullis_stdio_events_total', help: 'stdio upstream children: started, crashed, idle_stopped, evicted, refused (503), spawn_failed', labelNames: ['resource', 'event'] as const, registers });
+  const childSources = new Map<string, () => number>();
+  new Gauge({
+    name: 'portcullis_stdio_children',
+    help: 'stdio upstream children running now, by resource (this instance)',
+    labelNames: ['resource'] as const,
+    registers,
+    collect() {
+      for (const [resource, running] of childSources) this.set({ resource }, running());
+    },
+  });
   return {
     registry,
     request(route, method, status, seconds) {
@@ -57,5 +75,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     denied: (reason) => denials.inc({ reason: word(reason) }),
     cimdFetch: (outcome) => cimd.inc({ outcome: word(outcome) }),
     upstream: (resource, status, seconds) => upstream.observe({ resource, status: String(status) }, seconds),
+    stdio: (resource, event) => stdioEvents.inc({ resource, event }),
+    stdioChildren: (resource, running) => void childSources.set(resource, running),
   };
 }

@@ -39,7 +39,7 @@ export interface HarnessOptions {
   allowedOrigins?: string[];
   /** default true (the issuer is http on loopback); false re-resolves settings as production would see Origins */
   dev?: boolean;
-  gateway?: Partial<Pick<GatewayOptions, 'maxBodyBytes' | 'sessions' | 'dispatcher' | 'audit'>>;
+  gateway?: Partial<Pick<GatewayOptions, 'maxBodyBytes' | 'sessions' | 'dispatcher' | 'audit' | 'metrics'>>;
   config?: Partial<ConfigInput>;
 }
 
