@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Store } from '../../src/store/types.js';
-import { code, DAY, freshStore, grant, MIN, refresh, T0 } from './fixtures.js';
+import { code, DAY, freshStore, grant, HOUR, MIN, refresh, T0 } from './fixtures.js';
 
 /** Store contract, part 3: bulk revocation and grant listings (issue 3 items 5–6: `portcullis revoke`, "Connected apps"). */
 export function grantsContract(open: () => Promise<Store>): void {
@@ -62,6 +62,23 @@ export function grantsContract(open: () => Promise<Store>): void {
       await store().putRefreshToken(refresh(g, { created_at: T0 + MIN, rotated_at: T0 + 5 * MIN }));
       await store().putRefreshToken(refresh(g, { created_at: T0 + 5 * MIN, expires_at: T0 + DAY }));
       assert.equal((await store().listGrants({ user_id: 'u-c' }))[0]?.last_used_at, T0 + 5 * MIN);
+    });
+
+    test('OIDC Core §12.2: auth_time (ms) is kept as written by createGrant and createGrantWithCode; null, or not given, reads null (store.grant.auth-time)', async () => {
+      const signedIn = grant({ user_id: 'u-t', auth_time: T0 - 11 * HOUR });
+      const coded = grant({ user_id: 'u-t', auth_time: T0 - 2 * HOUR });
+      const machine = grant({ user_id: 'u-t', auth_time: null });
+      const { auth_time: _none, ...unsaid } = grant({ user_id: 'u-t' });
+      await store().createGrant(signedIn);
+      await store().createGrantWithCode(coded, code(coded));
+      await store().createGrant(machine);
+      await store().createGrant(unsaid);
+      assert.equal((await store().getGrant(signedIn.id))?.auth_time, T0 - 11 * HOUR, 'not created_at');
+      assert.deepEqual(await store().getGrant(coded.id), coded);
+      assert.equal((await store().getGrant(machine.id))?.auth_time, null);
+      assert.equal((await store().getGrant(unsaid.id))?.auth_time, null, 'not given: null, as for rows from before migration 5');
+      const listed = new Map((await store().listGrants({ user_id: 'u-t' })).map((g) => [g.id, g.auth_time]));
+      assert.deepEqual([listed.get(signedIn.id), listed.get(coded.id), listed.get(machine.id), listed.get(unsaid.id)], [T0 - 11 * HOUR, T0 - 2 * HOUR, null, null]);
     });
   });
 }

@@ -57,6 +57,8 @@ export const grant = (o: Partial<GrantRecord> = {}): GrantRecord => ({
   resource: 'https://mcp.example/mcp',
   scope: ['notes:read'],
   created_at: T0,
+  // signed in an hour before approving (a remembered consent): unlike created_at, so a mixed-up column shows
+  auth_time: T0 - HOUR,
   revoked_at: null,
   revoked_reason: null,
   ...o,

@@ -59,6 +59,26 @@ await withPostgres((pg) => {
       }
     });
 
+    test('migration 5 on a version-4 schema: grants gain auth_time, NULL for the rows already there, which are kept (store.grant.auth-time)', async () => {
+      const { name, url } = await pg.schema();
+      await pg.admin(`BEGIN; SET LOCAL search_path = ${name}; CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL);
+        ${MIGRATIONS.slice(0, 4).join('\n')}
+        INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0);
+        INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason)
+          VALUES ('g-old', 'u1', 'c1', 'https://mcp.example/mcp', '["openid"]', ${T0}, NULL, NULL);
+        COMMIT`);
+      const store = await openPostgresStore(url);
+      try {
+        assert.equal(await store.schemaVersion(), 5);
+        assert.deepEqual(await store.getGrant('g-old'), { id: 'g-old', user_id: 'u1', client_id: 'c1', resource: 'https://mcp.example/mcp', scope: ['openid'], created_at: T0, auth_time: null, revoked_at: null, revoked_reason: null });
+        const g = grant();
+        await store.createGrant(g);
+        assert.equal((await store.getGrant(g.id))?.auth_time, g.auth_time);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('refuses a schema newer than this code', async () => {
       const { name, url } = await pg.schema();
       await (await openPostgresStore(url)).close();

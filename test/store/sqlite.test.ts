@@ -79,6 +79,30 @@ describe('SQLite store', () => {
     }
   });
 
+  test('migration 5 on a version-4 database: grants gain auth_time, NULL for the rows already there, which are kept (store.grant.auth-time)', async () => {
+    const file = tempFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    for (let v = 1; v <= 4; v++) {
+      db.exec(MIGRATIONS[v - 1]!);
+      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, 0)').run(v);
+    }
+    db.prepare(`INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason)
+      VALUES ('g-old', 'u1', 'c1', 'https://mcp.example/mcp', '["openid"]', ?, NULL, NULL)`).run(T0);
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      assert.equal(SCHEMA_VERSION, 5);
+      assert.deepEqual(await store.getGrant('g-old'), { id: 'g-old', user_id: 'u1', client_id: 'c1', resource: 'https://mcp.example/mcp', scope: ['openid'], created_at: T0, auth_time: null, revoked_at: null, revoked_reason: null });
+      const g = grant();
+      await store.createGrant(g);
+      assert.equal((await store.getGrant(g.id))?.auth_time, g.auth_time);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('refuses a database whose schema is newer than this code', async () => {
     const file = tempFile();
     await openSqliteStore(file).close();

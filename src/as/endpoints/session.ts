@@ -18,6 +18,11 @@ export interface SignedIn {
   user: UserRecord;
   /** the session id from the cookie (secret; never logged) */
   sid: string;
+  /**
+   * OpenID Connect Core §2 `auth_time`, in ms: a session starts when the user signs in (password or upstream IdP), so
+   * its start is when this user authenticated, however many approvals it makes later
+   */
+  auth_time: number;
 }
 
 /** The signed-in, enabled user of this browser, if any. */
@@ -26,7 +31,7 @@ export async function currentSession(ctx: AsContext, req: Request): Promise<Sign
   if (!sid || sid.length > 128) return null;
   const session = await ctx.store.getSession(sha256(sid), ctx.clock());
   const user = session ? await ctx.store.getUser(session.user_id) : null;
-  return user && !user.disabled ? { user, sid } : null;
+  return session && user && !user.disabled ? { user, sid, auth_time: session.created_at } : null;
 }
 
 /** `retryAfterS`: the username is rate limited (issue 6): answer a 429 page, not the form */

@@ -87,7 +87,7 @@ async function standingGrant(ctx: AsContext, client_id: string, resource: string
     }
   }
   const grant_id = randomUUID();
-  await ctx.store.createGrant({ id: grant_id, user_id: client_id, client_id, resource, scope, created_at: ctx.clock(), revoked_at: null, revoked_reason: null });
+  await ctx.store.createGrant({ id: grant_id, user_id: client_id, client_id, resource, scope, created_at: ctx.clock(), auth_time: null, revoked_at: null, revoked_reason: null });
   remember(known, key, grant_id);
   return grant_id;
 }

@@ -6,6 +6,7 @@ import { deviceCodeHash } from '../endpoints/device/user-code.js';
 import type { Params } from '../params.js';
 import { newRefreshToken, signAccessToken, type TokenResponseBody } from '../tokens.js';
 import { mayRefresh } from './authorization_code.js';
+import { grantAuthTime } from '../auth-time.js';
 
 const INVALID = 'device_code is invalid, expired or already used';
 
@@ -43,7 +44,8 @@ export async function deviceCodeGrant(ctx: AsContext, params: Params, auth: Auth
   const user = await ctx.store.getUser(d.user_id);
   if (!grant || grant.revoked_at !== null || !user || user.disabled) throw new OAuthError('invalid_grant', INVALID, 'grant revoked or user disabled since the approval');
 
-  const input = { grant_id: d.grant_id, user_id: d.user_id, client_id: d.client_id, resource: d.resource, scope: d.scope };
+  // RFC 9068 §2.2.1: auth_time of the session that approved the device, as a code's tokens carry theirs
+  const input = { grant_id: d.grant_id, user_id: d.user_id, client_id: d.client_id, resource: d.resource, scope: d.scope, auth_time: grantAuthTime(grant) };
   const at = await signAccessToken(ctx, input);
   const body: TokenResponseBody = { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: d.scope.join(' ') };
   if (mayRefresh(auth, d.scope)) {

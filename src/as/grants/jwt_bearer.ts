@@ -6,6 +6,7 @@ import { epochSeconds } from '../../core/time.js';
 import { normalizeSchemeAndHost } from '../../core/urls.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { AsContext } from '../context.js';
+import { authTimeFromClaim } from '../auth-time.js';
 import { allowedResources } from '../clients/allowed-resources.js';
 import { auditRejection } from '../idjag/audit.js';
 import { idjagEnabled } from '../idjag/config.js';
@@ -83,7 +84,8 @@ async function accept(ctx: AsContext, params: Params, auth: AuthenticatedClient)
   const grant_id = randomUUID();
   const resource = v.resource.id;
   const client_id = auth.client.client_id;
-  await ctx.store.createGrant({ id: grant_id, user_id: user.id, client_id, resource, scope, created_at: ctx.clock(), revoked_at: null, revoked_reason: null });
+  // OIDC Core §2: the user authenticated at the IdP, at the ID-JAG's auth_time; without one, nothing is known (null, never "now")
+  await ctx.store.createGrant({ id: grant_id, user_id: user.id, client_id, resource, scope, created_at: ctx.clock(), auth_time: authTimeFromClaim(v.auth_time), revoked_at: null, revoked_reason: null });
   const at = await signAccessToken(ctx, { grant_id, user_id: user.id, client_id, resource, scope, ...(v.auth_time !== undefined ? { auth_time: v.auth_time } : {}) });
   ctx.log.info({ event: 'token_issued', grant: 'jwt-bearer', client_id, grant_id, resource, iss: v.iss }, 'tokens issued');
   await ctx.audit.record('idjag.accepted', { iss: v.iss, sub: v.sub, jti: v.jti, resource, scope, grant_id, user: plan.kind }, { user_id: user.id, client_id, subject: v.iss });

@@ -9,6 +9,7 @@ import { parseScope, type Params } from '../params.js';
 import { narrowToUser } from '../user-scopes.js';
 import { newRefreshToken, signAccessToken, type TokenResponseBody } from '../tokens.js';
 import { signIdToken } from '../oidc/id-token.js';
+import { grantAuthTime } from '../auth-time.js';
 
 const GRACE_PURPOSE = 'refresh-grace-response';
 
@@ -44,13 +45,15 @@ export async function refreshTokenGrant(ctx: AsContext, params: Params, auth: Au
 
   // a role taken away since the grant narrows what a refresh can carry (issue 3: roles per user)
   scope = narrowToUser(ctx.settings, current.resource, user, scope);
-  const input = { grant_id: current.grant_id, user_id: current.user_id, client_id: current.client_id, resource: current.resource, scope };
+  // RFC 9068 §2.2.1, OpenID Connect Core §12.2: auth_time stays that of the original sign-in, in every token of the grant
+  const auth_time = grantAuthTime(grant);
+  const input = { grant_id: current.grant_id, user_id: current.user_id, client_id: current.client_id, resource: current.resource, scope, auth_time };
   const at = await signAccessToken(ctx, input);
   // the grant keeps its full scope on the refresh token even when this access token is narrowed
   const next = newRefreshToken(ctx, { ...input, scope: current.scope }, current.absolute_expires_at);
   const body: TokenResponseBody = { access_token: at.token, token_type: 'Bearer', expires_in: at.expires_in, scope: scope.join(' '), refresh_token: next.token };
   // OpenID Connect Core §12.2: a refresh of a sign-in returns a new ID token, no nonce, auth_time of the sign-in
-  if (scope.includes('openid')) body.id_token = await signIdToken(ctx, { user, client_id: current.client_id, grant_id: current.grant_id, scope, auth_time: Math.floor(grant.created_at / 1000) });
+  if (scope.includes('openid')) body.id_token = await signIdToken(ctx, { user, client_id: current.client_id, grant_id: current.grant_id, scope, auth_time });
   const sealed = seal(token, GRACE_PURPOSE, JSON.stringify(body));
 
   const result = await ctx.store.rotateRefreshToken(hash, next.record, sealed, now, ctx.settings.config.tokens.refresh_grace * 1000);

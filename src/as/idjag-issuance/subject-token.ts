@@ -3,6 +3,7 @@ import { sha256 } from '../../core/random.js';
 import type { GrantRecord, UserRecord } from '../../store/types.js';
 import type { AsContext } from '../context.js';
 import { IdTokenRejected, verifyOwnIdToken } from '../oidc/id-token.js';
+import { grantAuthTime } from '../auth-time.js';
 
 export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 export const REFRESH_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:refresh_token';
@@ -50,7 +51,8 @@ export async function validateSubjectToken(ctx: AsContext, type: string, token: 
   const grant = await ctx.store.getGrant(grant_id);
   if (!grant || grant.revoked_at !== null) throw invalid('grant revoked or gone');
   if (grant.client_id !== client_id || grant.user_id !== user_id) throw invalid('grant does not match the subject token');
-  auth_time ??= Math.floor(grant.created_at / 1000);
+  // OpenID Connect Core §2: the sign-in's time, which a refresh token (or an ID token without the claim) leaves to the grant
+  auth_time ??= grantAuthTime(grant);
   const user = await ctx.store.getUser(user_id);
   if (!user) throw invalid('user gone');
   if (user.disabled) throw invalid('user disabled');

@@ -64,11 +64,12 @@ export const toGrant = (r: GrantRecord): GrantRecord => ({
   resource: r.resource,
   scope: r.scope,
   created_at: r.created_at,
+  auth_time: r.auth_time ?? null,
   revoked_at: r.revoked_at,
   revoked_reason: r.revoked_reason,
 });
 export const grantParams = (g: GrantRecord): unknown[] => [
-  g.id, g.user_id, g.client_id, g.resource, JSON.stringify(g.scope), g.created_at, g.revoked_at, g.revoked_reason,
+  g.id, g.user_id, g.client_id, g.resource, JSON.stringify(g.scope), g.created_at, g.revoked_at, g.revoked_reason, g.auth_time ?? null,
 ];
 
 export const toCode = (r: AuthorizationCodeRecord): AuthorizationCodeRecord => ({

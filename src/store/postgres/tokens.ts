@@ -15,8 +15,8 @@ import { codeParams, grantParams, refreshParams, toCode, toGrant, toRefresh, typ
 /** why a grant was revoked when a rotated refresh token came back after its grace window (as on SQLite) */
 export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
 
-export const INSERT_GRANT_IF_NEW = `INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`;
+export const INSERT_GRANT_IF_NEW = `INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason, auth_time)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`;
 const INSERT_CODE = `INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, code_challenge,
     code_challenge_method, scope, resource, nonce, auth_time, created_at, expires_at, consumed_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;

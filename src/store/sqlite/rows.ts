@@ -65,10 +65,11 @@ export const toConsent = (r: ConsentRow): ConsentRecord => ({
   created_at: r.created_at,
 });
 
-export interface GrantRow extends Omit<GrantRecord, 'scope'> {
+export interface GrantRow extends Omit<GrantRecord, 'scope' | 'auth_time'> {
   scope: string;
+  auth_time: number | null;
 }
-export const grantRow = (g: GrantRecord): GrantRow => ({ ...g, scope: JSON.stringify(g.scope) });
+export const grantRow = (g: GrantRecord): GrantRow => ({ ...g, scope: JSON.stringify(g.scope), auth_time: g.auth_time ?? null });
 export const toGrant = (r: GrantRow): GrantRecord => ({
   id: r.id,
   user_id: r.user_id,
@@ -76,6 +77,7 @@ export const toGrant = (r: GrantRow): GrantRecord => ({
   resource: r.resource,
   scope: strings(r.scope),
   created_at: r.created_at,
+  auth_time: r.auth_time,
   revoked_at: r.revoked_at,
   revoked_reason: r.revoked_reason,
 });

@@ -192,6 +192,10 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX device_codes_expires_at ON device_codes (expires_at);
   `,
+  /* 5: OIDC Core §2, §12.2 — when the user authenticated for a grant, so refreshes and token exchanges keep it;
+     NULL for client_credentials and for grants written before this migration (read as created_at) */ `
+  ALTER TABLE grants ADD COLUMN auth_time INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

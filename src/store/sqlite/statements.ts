@@ -64,8 +64,8 @@ export function prepareStatements(db: Database) {
     ),
 
     insertGrantIfNew: prep<GrantRow>(
-      `INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason)
-       VALUES (@id, @user_id, @client_id, @resource, @scope, @created_at, @revoked_at, @revoked_reason)
+      `INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, auth_time, revoked_at, revoked_reason)
+       VALUES (@id, @user_id, @client_id, @resource, @scope, @created_at, @auth_time, @revoked_at, @revoked_reason)
        ON CONFLICT (id) DO NOTHING`,
     ),
     grant: prep<[string], GrantRow>('SELECT * FROM grants WHERE id = ?'),

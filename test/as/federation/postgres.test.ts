@@ -39,7 +39,8 @@ await withPostgres((pg) => {
 
     test('the callback is accepted by another instance, once; a replay on either instance is refused (as.federation.state-single-use, as.federation.upstream-login)', async () => {
       const at = await toCallback(h1, 'google', 'petra');
-      const other = { ...at, b: { ...at.b, get: (url: string, init: RequestInit = {}) => h2.request(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: at.b.jar.header() } }) } };
+      // the same browser talking to instance 2: it keeps the cookies it is given (the session the callback starts)
+      const other = { ...at, b: { ...at.b, get: async (url: string, init: RequestInit = {}) => { const res = await h2.request(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: at.b.jar.header() } }); at.b.jar.take(res); return res; } } };
       const { location } = await finish(other);
       assert.ok(location?.searchParams.get('code'), 'signed in through instance 2');
       const user = await store1.getUserByName('petra@example.test');

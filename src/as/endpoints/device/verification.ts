@@ -164,7 +164,8 @@ async function decide(ctx: AsContext, req: Request, who: CodeEnterer, session: S
   let decided: DeviceCodeRecord | null;
   if (decision === 'approve') {
     const scope = narrowToUser(ctx.settings, device.resource, user, device.scope);
-    const grant = { id: randomUUID(), user_id: user.id, client_id: device.client_id, resource: device.resource, scope, created_at: now, revoked_at: null, revoked_reason: null };
+    // OpenID Connect Core §2: the user authenticated when this session started, not at this approval
+    const grant = { id: randomUUID(), user_id: user.id, client_id: device.client_id, resource: device.resource, scope, created_at: now, auth_time: session.auth_time, revoked_at: null, revoked_reason: null };
     decided = await ctx.store.decideDeviceCode(device.user_code, { status: 'approved', user_id: user.id, scope, grant }, now);
     if (decided) {
       ctx.log.info({ event: 'device_authorized', client_id: device.client_id, user_id: user.id, grant_id: grant.id, scope }, 'device authorized');

@@ -13,7 +13,7 @@ import { narrowToUser } from '../../user-scopes.js';
 import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
 import { clearCookie, interactionCookie, readCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
-import { checkLogin, currentSession, startSession } from '../session.js';
+import { checkLogin, currentSession, startSession, type SignedIn } from '../session.js';
 import { Params } from '../../params.js';
 import { federationOf, upstreamButtons } from '../../federation/index.js';
 
@@ -43,12 +43,15 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
 
   if (step === 'login') return login(ctx, interaction, form!, formTargets);
 
+  const session = await currentSession(ctx, req);
   let user: UserRecord | null = interaction.user_id ? await ctx.store.getUser(interaction.user_id) : null;
-  if (!user) {
-    user = (await currentSession(ctx, req))?.user ?? null;
-    if (user) await ctx.store.setInteractionUser(id, user.id);
+  if (!user && session) {
+    user = session.user;
+    await ctx.store.setInteractionUser(id, user.id);
   }
-  if (!user || user.disabled) return showLogin(ctx, interaction, formTargets);
+  // OpenID Connect Core §2: the code's auth_time is when its user signed in, the start of this browser's session; when
+  // that session is gone (signed out, expired, another user signed in since) the user signs in again, no time is made up
+  if (!user || user.disabled || !session || session.user.id !== user.id) return showLogin(ctx, interaction, formTargets);
 
   if (step === 'consent') {
     let decision: string | undefined;
@@ -57,7 +60,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
     } catch {
       decision = undefined;
     }
-    if (decision === 'approve') return approve(ctx, interaction, user, true);
+    if (decision === 'approve') return approve(ctx, interaction, session, true);
     if (decision === 'deny') {
       const taken = await ctx.store.takeInteraction(id, ctx.clock());
       if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
@@ -77,7 +80,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   if (ctx.settings.config.consent.remember && !loopbackRedirect) {
     const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
     if (prior && prior.client_version === p.client_version && p.scope.every((s) => prior.scope.includes(s))) {
-      return approve(ctx, interaction, user, false);
+      return approve(ctx, interaction, session, false);
     }
   }
   const resource = ctx.settings.resources.find((r) => r.id === p.resource);
@@ -122,9 +125,13 @@ async function login(ctx: AsContext, interaction: InteractionRecord, form: Param
   return new Response(null, { status: 303, headers });
 }
 
-/** Issue the code: the interaction is taken (single use), the grant and code written in one transaction. */
-async function approve(ctx: AsContext, interaction: InteractionRecord, user: UserRecord, explicit: boolean): Promise<Response> {
+/**
+ * Issue the code: the interaction is taken (single use), the grant and code written in one transaction. Their
+ * auth_time is the session's sign-in, not this approval: remembered consent approves without any authentication.
+ */
+async function approve(ctx: AsContext, interaction: InteractionRecord, session: SignedIn, explicit: boolean): Promise<Response> {
   const now = ctx.clock();
+  const { user, auth_time } = session;
   const taken = await ctx.store.takeInteraction(interaction.id, now);
   if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
   const p = { ...taken.params, scope: narrowToUser(ctx.settings, taken.params.resource, user, taken.params.scope) };
@@ -134,7 +141,7 @@ async function approve(ctx: AsContext, interaction: InteractionRecord, user: Use
   const code = randomToken();
   const grant_id = randomUUID();
   await ctx.store.createGrantWithCode(
-    { id: grant_id, user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, created_at: now, revoked_at: null, revoked_reason: null },
+    { id: grant_id, user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, created_at: now, auth_time, revoked_at: null, revoked_reason: null },
     {
       code_hash: sha256(code),
       grant_id,
@@ -146,7 +153,7 @@ async function approve(ctx: AsContext, interaction: InteractionRecord, user: Use
       scope: p.scope,
       resource: p.resource,
       nonce: p.nonce,
-      auth_time: now,
+      auth_time,
       created_at: now,
       expires_at: now + ctx.settings.config.tokens.code_ttl * 1000,
       consumed_at: null,
