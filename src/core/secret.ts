@@ -49,20 +49,6 @@ export function open(ikm: Buffer | string, purpose: string, sealed: string): str
   return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
 }
 
-/**
- * HKDF per (master secret, purpose), derived once: a refresh rotation seals its grace response on every grant, and
- * hkdfSync was ~15 µs of it (issue 9). Keyed by the secret's bytes in a bounded map (one process holds one or two
- * master secrets: the current one and, during `keys` commands, another).
- */
-const derived = new Map<string, Buffer>();
 function deriveKey(ikm: Buffer | string, purpose: string): Buffer {
-  const bytes = typeof ikm === 'string' ? Buffer.from(ikm) : ikm;
-  const id = `${purpose}\n${bytes.toString('base64')}`;
-  let key = derived.get(id);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), `portcullis:${purpose}`, 32));
-    if (derived.size >= 16) derived.clear();
-    derived.set(id, key);
-  }
-  return key;
+  return Buffer.from(hkdfSync('sha256', typeof ikm === 'string' ? Buffer.from(ikm) : ikm, Buffer.alloc(0), `portcullis:${purpose}`, 32));
 }
