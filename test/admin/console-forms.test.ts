@@ -151,6 +151,40 @@ describe('issue 8: the admin console works without JavaScript (admin.console.no-
     assert.notEqual((await h.store.getGrant('g-bob-w'))?.revoked_at, null, 'notes:write is beyond reader');
   });
 
+  it('add a user: signs in with the password set; a taken name, a bad name, a short password, an unknown role or a cross-site post change nothing (admin.console.create-user)', async () => {
+    const csrf = await admin.csrf(`${CONSOLE}/users`);
+    const before = fingerprint(h);
+    const refusals: [Record<string, string | string[]>, string][] = [
+      [{ username: 'bob', password: 'long-enough-1' }, 'user-exists'],
+      [{ username: 'dave smith', password: 'long-enough-1' }, 'user-bad-name'],
+      [{ username: 'dave', password: 'short' }, 'user-bad-password'],
+      [{ username: 'dave', password: 'long-enough-1', role: ['reader', 'root'] }, 'user-bad-role'],
+      [{ username: 'dave' }, 'bad-input'],
+    ];
+    for (const [fields, notice] of refusals) {
+      const res = await admin.post(`${CONSOLE}/users/create`, { csrf, ...fields });
+      assert.equal(res.status, 303, notice);
+      assert.match(res.headers.get('location')!, new RegExp(`notice=${notice}`), notice);
+    }
+    const forged = await admin.post(`${CONSOLE}/users/create`, { csrf, username: 'dave', password: 'long-enough-1' }, { origin: 'https://evil.example' });
+    assert.equal(forged.status, 403, 'a cross-site post');
+    const noCsrf = await admin.post(`${CONSOLE}/users/create`, { username: 'dave', password: 'long-enough-1' });
+    assert.equal(noCsrf.status, 403, 'no CSRF token');
+    assert.equal(fingerprint(h), before, 'refusals change nothing');
+
+    const ok = await admin.post(`${CONSOLE}/users/create`, { csrf, username: 'dave', password: 'dave-password-1', role: 'reader' });
+    assert.match(ok.headers.get('location')!, /\/users\/view\?name=dave.*notice=user-created/);
+    const dave = await h.store.getUserByName('dave');
+    assert.deepEqual(dave?.roles, ['reader']);
+    assert.notEqual(dave?.password_hash, 'dave-password-1', 'stored hashed');
+    const action = (await adminActions(h)).find((a) => a.action === 'user.create' && a.target === 'dave');
+    assert.equal(action?.user_id, 'user-1');
+    assert.doesNotMatch(JSON.stringify(action), /dave-password-1/, 'the password is not audited');
+    const signIn = new FormClient(h);
+    assert.equal((await signIn.login('dave', 'dave-password-1')).status, 303, 'dave signs in with the password set');
+    assert.equal((await signIn.get(`${CONSOLE}/users`)).res.status, 403, 'a reader is no administrator');
+  });
+
   it('disable and enable a user: disabling revokes every grant and ends their sign-in', async () => {
     await seedGrant(h, 'g-bob-2', 'user-2', 'test-public', ['notes:read']);
     const csrf = await admin.csrf();

@@ -19,7 +19,7 @@ import { grantsPage, revokeGrantAction } from './pages/grants.js';
 import { keysPage, rotateAction } from './pages/keys.js';
 import { overviewPage } from './pages/overview.js';
 import { policyPage } from './pages/policy.js';
-import { disabledAction, rolesAction, userPage, usersPage } from './pages/users.js';
+import { createUserAction, disabledAction, rolesAction, userPage, usersPage } from './pages/users.js';
 import { CONSOLE_CSS_PATH, stylesheetResponse } from './style.js';
 
 /** path of the admin console below the issuer (the JSON API lives below it, at /admin/api/v1) */
@@ -41,6 +41,7 @@ const ACTIONS: Record<string, ActionHandler> = {
   '/clients/decide': decideAction,
   '/clients/rereview': rereviewAction,
   '/grants/revoke': revokeGrantAction,
+  '/users/create': createUserAction,
   '/users/roles': rolesAction,
   '/users/disable': disabledAction(true),
   '/users/enable': disabledAction(false),

@@ -1,7 +1,7 @@
 import type { Params } from '../../../as/params.js';
 import { ADMIN_ROLE } from '../../api/auth.js';
 import { recordAction } from '../../api/router.js';
-import { setUserDisabled, setUserRoles, unknownRoles, USERNAME } from '../../users.js';
+import { createUser, MAX_PASSWORD, MIN_PASSWORD, setUserDisabled, setUserRoles, unknownRoles, USERNAME } from '../../users.js';
 import { actionOf, backTo, here, type ActionResult, type ConsoleCall, type ConsoleView } from '../call.js';
 import { badge, codes, csrfInput, esc, postButton, table, when } from '../layout.js';
 import { grantsTable } from './grants.js';
@@ -9,7 +9,14 @@ import { grantsTable } from './grants.js';
 const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
 const viewHref = (c: ConsoleCall, name: string) => `${c.base}/users/view?name=${encodeURIComponent(name)}`;
 
-/** Users: name, roles, state, live grants. */
+/** the configured roles as checkboxes (the `admin` role alone when none are configured), `checked` ticked */
+function roleBoxes(c: ConsoleCall, checked: readonly string[], prefix: string): string {
+  const configured = c.ctx.settings.config.roles;
+  const all = [...new Set([...(configured ? Object.keys(configured) : [ADMIN_ROLE]), ...checked])].sort();
+  return all.map((r, i) => `<label for="${prefix}-${i}"><input type="checkbox" id="${prefix}-${i}" name="role" value="${esc(r)}"${checked.includes(r) ? ' checked' : ''}> ${esc(r)}</label>`).join('');
+}
+
+/** Users: name, roles, state, live grants; a form that adds a user with a password. */
 export async function usersPage(c: ConsoleCall): Promise<ConsoleView> {
   const users = await c.ctx.store.listUsers();
   const live = new Map<string, number>();
@@ -25,7 +32,12 @@ export async function usersPage(c: ConsoleCall): Promise<ConsoleView> {
   const legend = roles
     ? table('Roles and the scopes they permit', ['Role', 'Scopes'], Object.entries(roles).map(([r, s]) => [`<code>${esc(r)}</code>`, codes(s)]), { id: 'roles' })
     : '<p class="muted">No roles are configured: every user may be granted every scope; only the <code>admin</code> role means something (this console).</p>';
-  return { title: 'Users and roles', section: 'users', body: `${table('Users', ['User', 'Roles', 'State', 'Live grants', 'Created'], rows, { id: 'users' })}<h2>Roles</h2>${legend}` };
+  const create = `<section class="card" aria-labelledby="new-h"><h2 id="new-h">Add a user</h2>
+<form method="post" action="${esc(`${c.base}/users/create`)}">${csrfInput(c.access.csrf)}
+<div><label for="new-username">Username</label><input type="text" id="new-username" name="username" required maxlength="64" autocomplete="off" aria-describedby="new-username-hint"><span class="muted" id="new-username-hint">letters, digits and . _ @ -</span></div>
+<div><label for="new-password">Password</label><input type="password" id="new-password" name="password" required minlength="${MIN_PASSWORD}" maxlength="${MAX_PASSWORD}" autocomplete="new-password" aria-describedby="new-password-hint"><span class="muted" id="new-password-hint">at least ${MIN_PASSWORD} characters; give it to the user through a channel of your own</span></div>
+<fieldset><legend>Roles</legend>${roleBoxes(c, [], 'new-role')}</fieldset><button type="submit">Add user</button></form></section>`;
+  return { title: 'Users and roles', section: 'users', body: `${table('Users', ['User', 'Roles', 'State', 'Live grants', 'Created'], rows, { id: 'users' })}${create}<h2>Roles</h2>${legend}` };
 }
 
 /** One user: roles (checkboxes of the configured roles), enable/disable, their grants with Revoke. */
@@ -33,9 +45,7 @@ export async function userPage(c: ConsoleCall): Promise<ConsoleView> {
   const name = (c.url.searchParams.get('name') ?? '').slice(0, 64);
   const user = USERNAME.test(name) ? await c.ctx.store.getUserByName(name) : null;
   if (!user) return { title: 'User not found', section: 'users', status: 404, body: `<p><a href="${esc(`${c.base}/users`)}">All users</a></p>`, error: 'No such user.' };
-  const configured = c.ctx.settings.config.roles;
-  const all = [...new Set([...(configured ? Object.keys(configured) : [ADMIN_ROLE]), ...user.roles])].sort();
-  const boxes = all.map((r, i) => `<label for="role-${i}"><input type="checkbox" id="role-${i}" name="role" value="${esc(r)}"${user.roles.includes(r) ? ' checked' : ''}> ${esc(r)}</label>`).join('');
+  const boxes = roleBoxes(c, user.roles, 'role');
   const back = here(c);
   const rolesForm = `<form method="post" action="${esc(`${c.base}/users/roles`)}">${csrfInput(c.access.csrf)}<input type="hidden" name="user" value="${esc(user.username)}"><input type="hidden" name="back" value="${esc(back)}">
 <fieldset><legend>Roles of ${esc(user.username)}</legend>${boxes}</fieldset><button type="submit">Save roles</button></form>`;
@@ -54,6 +64,31 @@ async function target(c: ConsoleCall, form: Params) {
 }
 
 /** POST users/roles (user, role…): setUserRoles as the admin API's PATCH users/:name */
+/**
+ * Adds a user with a password and roles (as the admin API's POST users, through the same domain function), audited
+ * as `user.create`. Refused with nothing written: a malformed name, a password outside the length bounds, an unknown
+ * role, a name already taken.
+ */
+export async function createUserAction(c: ConsoleCall, form: Params): Promise<ActionResult> {
+  const fallback = `${c.base}/users`;
+  let username: string;
+  let password: string;
+  try {
+    username = form.required('username', { max: 64 });
+    password = form.required('password', { max: MAX_PASSWORD });
+  } catch {
+    return { to: fallback, notice: 'bad-input' };
+  }
+  if (!USERNAME.test(username)) return { to: fallback, notice: 'user-bad-name' };
+  if (password.length < MIN_PASSWORD) return { to: fallback, notice: 'user-bad-password' };
+  const roles = [...new Set(form.many('role', { max: 64 }))];
+  if (roles.length > 64 || !roles.every((r) => ROLE.test(r)) || unknownRoles(c.ctx.settings.config, roles).length) return { to: fallback, notice: 'user-bad-role' };
+  const user = await createUser(c.ctx.store, { username, password, roles }, c.ctx.clock());
+  if (user === 'exists') return { to: fallback, notice: 'user-exists' };
+  await recordAction(actionOf(c), 'user.create', username, { roles: user.roles, console: true });
+  return { to: viewHref(c, username), notice: 'user-created' };
+}
+
 export async function rolesAction(c: ConsoleCall, form: Params): Promise<ActionResult> {
   const user = await target(c, form);
   const fallback = `${c.base}/users`;
