@@ -1,4 +1,4 @@
-import { IssuerUnavailable } from './issuer.js';
+import { IssuerUnavailable, postForm } from './issuer.js';
 
 /**
  * RFC 7662 token introspection as a resource server calls it: client_secret_basic (§2.1: the endpoint requires
@@ -21,11 +21,7 @@ export interface Introspector {
   introspect(token: string): Promise<IntrospectionOutcome>;
 }
 
-const TIMEOUT_MS = 5000;
 const MAX_CACHE = 10_000;
-
-/** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before they are joined for Basic */
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 export function createIntrospector(o: {
   endpoint: () => Promise<string>;
@@ -57,28 +53,8 @@ export function createIntrospector(o: {
     async introspect(token) {
       const hit = cache.get(token);
       if (hit && now() - hit.at < o.cacheMs) return hit.outcome;
-      const endpoint = await o.endpoint();
-      let res: Response;
-      try {
-        res = await fetch(endpoint, {
-          method: 'POST',
-          headers: { authorization: basic(o.clientId, o.clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-          redirect: 'error',
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch (e) {
-        throw new IssuerUnavailable(`introspection failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      const text = await res.text();
-      // our own credentials were refused: a configuration problem, never the token's fault
-      if (res.status !== 200) throw new IssuerUnavailable(`introspection answered ${res.status}`);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new IssuerUnavailable('introspection answer is not JSON');
-      }
+      // a refusal of our own credentials is a configuration problem, never the token's fault: IssuerUnavailable
+      const body = await postForm(await o.endpoint(), { id: o.clientId, secret: o.clientSecret }, { token, token_type_hint: 'access_token' }, 'introspection');
       if (typeof body !== 'object' || body === null) throw new IssuerUnavailable('introspection answer is not a JSON object');
       const outcome = judge(body as Record<string, unknown>);
       if (cache.size >= MAX_CACHE) cache.delete(cache.keys().next().value!);

@@ -26,21 +26,34 @@ export class IssuerUnavailable extends errors.JWKSTimeout {
 const TIMEOUT_MS = 5000;
 const MAX_BYTES = 512 * 1024;
 
-async function getJson(url: string): Promise<unknown> {
+/** The AS's JSON answer to one request: unreachable, non-200 or non-JSON is IssuerUnavailable, never the token's fault. */
+async function fetchJson(url: string, what: string, post?: { headers: Record<string, string>; body: URLSearchParams }, maxBytes = Infinity): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const init = post ? { method: 'POST', body: post.body } : {};
+    res = await fetch(url, { ...init, headers: { ...post?.headers, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (e) {
-    throw new IssuerUnavailable(`GET ${url} failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new IssuerUnavailable(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   const text = await res.text();
-  if (res.status !== 200) throw new IssuerUnavailable(`GET ${url} answered ${res.status}`);
-  if (text.length > MAX_BYTES) throw new IssuerUnavailable(`GET ${url}: document too large`);
+  if (res.status !== 200) throw new IssuerUnavailable(`${what} answered ${res.status}`);
+  if (text.length > maxBytes) throw new IssuerUnavailable(`${what}: document too large`);
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new IssuerUnavailable(`GET ${url}: not JSON`);
+    throw new IssuerUnavailable(`${what}: not JSON`);
   }
+}
+
+const getJson = (url: string): Promise<unknown> => fetchJson(url, `GET ${url}`, undefined, MAX_BYTES);
+
+/**
+ * A form POST to one of the AS's client-authenticated endpoints (introspection, revoked grants) with
+ * client_secret_basic — RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined.
+ */
+export function postForm(url: string, client: { id: string; secret: string }, form: Record<string, string>, what: string): Promise<unknown> {
+  const authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
+  return fetchJson(url, what, { headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
 }
 
 function fetchableUrl(value: unknown): value is string {

@@ -1,4 +1,4 @@
-import { IssuerUnavailable } from './issuer.js';
+import { IssuerUnavailable, postForm } from './issuer.js';
 
 /**
  * The revoked-grant set of an embedded resource server (ARCHITECTURE "Revocation": the middleware keeps the
@@ -14,8 +14,6 @@ export interface RevocationList {
   start(): Promise<void>;
   close(): void;
 }
-
-const TIMEOUT_MS = 5000;
 
 export function createRevocationList(o: {
   endpoint: () => Promise<string>;
@@ -33,28 +31,14 @@ export function createRevocationList(o: {
   let timer: NodeJS.Timeout | undefined;
   let first: Promise<void> | undefined;
   let inflight: Promise<void> | undefined;
-  const auth = `Basic ${Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64')}`;
+  const client = { id: o.clientId, secret: o.clientSecret };
 
   const poll = (): Promise<void> => {
     inflight ??= (async () => {
       try {
-        const body = new URLSearchParams(since === undefined ? {} : { since: String(since) });
-        let res: Response;
-        try {
-          res = await fetch(await o.endpoint(), {
-            method: 'POST',
-            headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body,
-            redirect: 'error',
-            signal: AbortSignal.timeout(TIMEOUT_MS),
-          });
-        } catch (e) {
-          throw new IssuerUnavailable(`revoked-grants poll failed: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        const text = await res.text();
-        if (res.status !== 200) throw new IssuerUnavailable(`revoked-grants endpoint answered ${res.status}`);
-        const doc = JSON.parse(text) as { revoked_grants?: unknown; as_of?: unknown; retain_seconds?: unknown };
-        if (!Array.isArray(doc.revoked_grants) || typeof doc.as_of !== 'number') throw new IssuerUnavailable('revoked-grants answer is malformed');
+        const form: Record<string, string> = since === undefined ? {} : { since: String(since) };
+        const doc = (await postForm(await o.endpoint(), client, form, 'revoked-grants poll')) as { revoked_grants?: unknown; as_of?: unknown; retain_seconds?: unknown } | null;
+        if (doc === null || !Array.isArray(doc.revoked_grants) || typeof doc.as_of !== 'number') throw new IssuerUnavailable('revoked-grants answer is malformed');
         const t = now();
         for (const id of doc.revoked_grants) if (typeof id === 'string' && !revoked.has(id)) revoked.set(id, t);
         if (typeof doc.retain_seconds === 'number' && doc.retain_seconds > 0) retainMs = doc.retain_seconds * 1000;
