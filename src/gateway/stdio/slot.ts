@@ -2,7 +2,8 @@ import type { GatewayLog } from '../proxy.js';
 import { StdioChild, type ChildSpec, type JsonRpcMessage } from './child.js';
 import { Exchange, type ExchangeOptions } from './exchange.js';
 import { Listener } from './listener.js';
-import { LEGACY_VERSIONS, discoverProbe, eraOf, isModernRequest, legacyOnlyResponse } from './era.js';
+import { LegacyHandshake } from './handshake.js';
+import { discoverProbe, eraOf, isModernRequest, legacyOnlyResponse } from './era.js';
 import { LISTEN, LISTEN_KEEP_ALIVE_MS, checkModernRequest, childRequestRefusal, modernStatus, routeModernNotification, wantsLogs, withSubscriptionId } from './modern.js';
 
 /**
@@ -18,10 +19,8 @@ import { LISTEN, LISTEN_KEEP_ALIVE_MS, checkModernRequest, childRequestRefusal, 
  * - Lifecycle: the 2026-07-28 stdio binding is stateless, so modern requests go through as they are to a modern
  *   child (a legacy child answers them 400, see era.ts), after the HTTP-layer checks of modern.ts. A modern child's
  *   listen-stream messages go to the `subscriptions/listen` request named by their subscription id, logs only to a
- *   request that asked for them, and its own requests (forbidden in 2026-07-28) to nobody. A legacy
- *   server needs `initialize` first: a client's own initialize is forwarded (and remembered); when a child was
- *   restarted (crash, idle stop) the gateway replays the last one before the next request, or, for a legacy
- *   client whose initialize it never saw, initializes with the client's MCP-Protocol-Version.
+ *   request that asked for them, and its own requests (forbidden in 2026-07-28) to nobody. A legacy server's
+ *   `initialize` handshake is handshake.ts's.
  * - The child exiting answers every pending request with a JSON-RPC error; the next request starts a new child.
  * - A client that goes away has its in-flight requests cancelled on the child (`notifications/cancelled`).
  */
@@ -77,14 +76,11 @@ export class Slot {
   #starting: Promise<StdioChild> | null = null;
   /** children of this slot being stopped (idle, eviction, shutdown): a later stop() waits for them too */
   readonly #stopping = new Set<Promise<void>>();
-  /** the current child has had its legacy handshake (or is modern: never needs one) */
-  #initialized = false;
-  #handshake: Promise<void> | null = null;
+  readonly #handshake = new LegacyHandshake();
   /** the current child's era, once probed (era.ts) */
   #era: Promise<'modern' | 'legacy'> | null = null;
   /** the current child answered the probe as a 2026-07-28 server */
   #modern = false;
-  #lastInitialize: JsonRpcMessage | null = null;
   #nextId = 1;
   #nextServerId = 1;
   readonly #pending = new Map<number, Pending>();
@@ -118,7 +114,7 @@ export class Slot {
 
   /** requests in flight or streams open: not idle */
   get busy(): boolean {
-    return this.#pending.size > 0 || this.#listeners.size > 0 || this.#starting !== null || this.#handshake !== null;
+    return this.#pending.size > 0 || this.#listeners.size > 0 || this.#starting !== null || this.#handshake.running;
   }
 
   /** Forward a POST's messages; resolves with its HTTP answer. */
@@ -142,7 +138,7 @@ export class Slot {
       modern = true;
     }
 
-    if (requests[0]!.method !== 'initialize') await this.#ensureInitialized(ctx.protocolVersion);
+    if (requests[0]!.method !== 'initialize') await this.#handshake.ensure(ctx.protocolVersion, (init, done) => this.#replayInitialize(init, done));
     const listen = modern && requests[0]!.method === LISTEN;
     const exchange = new Exchange({
       ...ctx.exchange,
@@ -228,7 +224,7 @@ export class Slot {
       throw new SpawnFailed('spawn failed');
     }
     this.#child = child;
-    this.#initialized = false;
+    this.#handshake.reset();
     log.info({ ...logContext, pid: child.pid }, 'stdio server started');
     this.#opts.lifecycle?.('started');
     return child;
@@ -237,7 +233,7 @@ export class Slot {
   #detach(child: StdioChild, info: { code: number | null; signal: string | null }, expected: boolean): void {
     if (this.#child !== child) return;
     this.#child = null;
-    this.#initialized = false;
+    this.#handshake.reset();
     this.#era = null;
     this.#modern = false;
     this.#full.clear();
@@ -251,18 +247,6 @@ export class Slot {
     this.#serverRequests.clear();
     for (const l of [...this.#listeners]) l.close();
     this.#opts.released(this);
-  }
-
-  /** Legacy servers need initialize before anything else; see the file comment. */
-  async #ensureInitialized(protocolVersion: string | null): Promise<void> {
-    if (this.#initialized) return;
-    let init = this.#lastInitialize;
-    if (!init && protocolVersion !== null && LEGACY_VERSIONS.has(protocolVersion)) {
-      init = { jsonrpc: '2.0', method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'portcullis-gateway', version: '1' } } };
-    }
-    if (!init) return; // a 2026-07-28 request: stateless, nothing to set up
-    this.#handshake ??= this.#replayInitialize(init).finally(() => (this.#handshake = null));
-    await this.#handshake;
   }
 
   /** a request of the gateway's own (handshake replay, era probe); null when unanswered in time or the child died */
@@ -283,13 +267,13 @@ export class Slot {
     return res;
   }
 
-  async #replayInitialize(init: JsonRpcMessage): Promise<void> {
+  async #replayInitialize(init: JsonRpcMessage, done: () => void): Promise<void> {
     const child = this.#child;
     if (!child) return;
     const res = await this.#ask({ ...init, id: `portcullis-init-${this.#nextId++}` }, this.#opts.callTimeoutMs);
     if (res && 'result' in res && this.#child === child) {
       child.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-      this.#initialized = true;
+      done();
     } else {
       this.#opts.log.warn({ ...this.#opts.logContext, pid: child.pid }, 'stdio server refused the replayed initialize');
     }
@@ -341,10 +325,7 @@ export class Slot {
     const p = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
     if (!p) return; // late answer to a cancelled or timed-out request
     this.#drop(msg.id as number);
-    if (p.method === 'initialize' && 'result' in msg) {
-      this.#lastInitialize = { jsonrpc: '2.0', method: 'initialize', params: p.message.params };
-      this.#initialized = true;
-    }
+    if (p.method === 'initialize' && 'result' in msg) this.#handshake.answered(p.message.params);
     // [subscriptions] "Graceful Closure": the listen response carries the subscription id too
     p.exchange.respond({ ...(p.listen ? withSubscriptionId(msg, p.originalId) : msg), id: p.originalId });
   }
