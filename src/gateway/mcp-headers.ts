@@ -30,23 +30,3 @@ export function headerMismatch(headers: Headers, messages: readonly Record<strin
   }
   return null;
 }
-
-const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
-
-/**
- * MCP 2026-07-28 [HTTP] "Server Validation", for a server that terminates the 2026-07-28 wire itself (the gateway in
- * front of a stdio child; an HTTP upstream validates its own): the standard headers `headerMismatch` checks only
- * when present are required here — "A required standard header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`)
- * is missing" — and `MCP-Protocol-Version` must equal the body's `_meta` protocol version ("Protocol Version
- * Header"). A body without that `_meta` field is left to the `_meta` check (-32602), which the spec orders first.
- * Returns the reason (answered 400, -32020), or null. Mcp-Name agreement stays with `headerMismatch`.
- */
-export function modernHeaderProblem(headers: Headers, msg: Record<string, unknown>): string | null {
-  const version = headers.get('mcp-protocol-version');
-  if (version === null || version === '') return 'MCP-Protocol-Version header is required';
-  if (headers.get('mcp-method') === null) return 'Mcp-Method header is required';
-  const meta = (msg.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-  const bodyVersion = meta?.[VERSION_META];
-  if (bodyVersion !== undefined && bodyVersion !== version) return 'MCP-Protocol-Version header does not match _meta protocolVersion';
-  return null;
-}

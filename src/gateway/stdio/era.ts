@@ -12,13 +12,16 @@ import { jsonRpcErrorResponse, type JsonRpcId } from '../jsonrpc.js';
  */
 export const MODERN_VERSION = '2026-07-28';
 export const LEGACY_VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']);
-const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+export const VERSION_META = 'io.modelcontextprotocol/protocolVersion';
 /** UnsupportedProtocolVersionError: only a modern server sends it */
-const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+/** a message's `params._meta` (2026-07-28 [basic] "_meta") */
+export const metaOf = (msg: JsonRpcMessage): Record<string, unknown> | undefined => (msg.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
 
 /** a request of the 2026-07-28 era: a non-legacy MCP-Protocol-Version header or `_meta` protocol version */
 export function isModernRequest(headerVersion: string | null, msg: JsonRpcMessage): boolean {
-  const meta = (msg.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  const meta = metaOf(msg);
   const metaVersion = typeof meta?.[VERSION_META] === 'string' ? (meta[VERSION_META] as string) : null;
   const version = metaVersion ?? headerVersion;
   return version !== null && !LEGACY_VERSIONS.has(version);

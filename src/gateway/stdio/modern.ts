@@ -1,6 +1,7 @@
-import { HEADER_MISMATCH, modernHeaderProblem } from '../mcp-headers.js';
+import { HEADER_MISMATCH } from '../mcp-headers.js';
 import { INVALID_REQUEST, SERVER_ERROR, jsonRpcErrorResponse, type JsonRpcId } from '../jsonrpc.js';
 import type { JsonRpcMessage } from './child.js';
+import { UNSUPPORTED_PROTOCOL_VERSION, VERSION_META, metaOf } from './era.js';
 
 /**
  * The HTTP layer of the 2026-07-28 Streamable HTTP transport for a modern stdio child. A stdio server has no HTTP:
@@ -17,18 +18,33 @@ export const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 const INVALID_PARAMS = -32602;
 const METHOD_NOT_FOUND = -32601;
 const MISSING_CLIENT_CAPABILITY = -32021;
-const UNSUPPORTED_PROTOCOL_VERSION = -32022;
-const REQUIRED_META = ['io.modelcontextprotocol/protocolVersion', 'io.modelcontextprotocol/clientCapabilities'];
+const REQUIRED_META = [VERSION_META, 'io.modelcontextprotocol/clientCapabilities'];
 
 type Meta = Record<string, unknown> | undefined;
-const metaOf = (msg: JsonRpcMessage): Meta => (msg.params as { _meta?: Meta } | undefined)?._meta;
+
+/**
+ * [HTTP] "Server Validation", for a server that terminates the 2026-07-28 wire itself (an HTTP upstream validates
+ * its own): the standard headers `headerMismatch` checks only when present are required here — "A required standard
+ * header (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) is missing" — and `MCP-Protocol-Version` must equal the
+ * body's `_meta` protocol version ("Protocol Version Header"). A body without that `_meta` field is left to the
+ * `_meta` check (-32602), which the spec orders first. Returns the reason (answered 400, -32020), or null. Mcp-Name
+ * agreement stays with `headerMismatch`.
+ */
+function headerProblem(headers: Headers, msg: JsonRpcMessage): string | null {
+  const version = headers.get('mcp-protocol-version');
+  if (version === null || version === '') return 'MCP-Protocol-Version header is required';
+  if (headers.get('mcp-method') === null) return 'Mcp-Method header is required';
+  const bodyVersion = metaOf(msg)?.[VERSION_META];
+  if (bodyVersion !== undefined && bodyVersion !== version) return 'MCP-Protocol-Version header does not match _meta protocolVersion';
+  return null;
+}
 
 /** Checks of a modern request before it reaches the child; a Response refuses it, null lets it through. */
 export function checkModernRequest(headers: Headers, messages: readonly JsonRpcMessage[], post: { batch: boolean; acceptsSse: boolean }, id: JsonRpcId): Response | null {
   // [HTTP] "Sending Messages": "The body of the HTTP POST MUST be a single JSON-RPC request or notification"
   if (post.batch || messages.length !== 1) return jsonRpcErrorResponse(400, INVALID_REQUEST, 'Invalid Request: a 2026-07-28 POST carries one JSON-RPC message, not a batch', null);
   const msg = messages[0]!;
-  const header = modernHeaderProblem(headers, msg);
+  const header = headerProblem(headers, msg);
   if (header) return jsonRpcErrorResponse(400, HEADER_MISMATCH, `HeaderMismatch: ${header}`, id);
   // [basic] "Per-request protocol fields": "A request missing any required field is malformed; the server MUST reject
   // it with -32602 (Invalid params). On HTTP, the response status MUST be 400". The child would say -32602 too, but
