@@ -83,12 +83,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const { settings, resource, verifier, log } = opts;
   const denied = (reason: string): void => opts.metrics?.denied(reason);
   if (!resource.upstream && !resource.upstreamStdio) throw new ConfigError('resources[].upstream', `resource ${resource.id} has no upstream to proxy to`);
-  // issue 7 item 1: a stdio upstream is served by stdio/ after the same checks (`forward` hands over); its URL is unused
+  // issue 7 item 1: a stdio upstream is served by stdio/ after the same checks (`route` hands over); its URL is unused
   const upstream = new URL(resource.upstream ?? 'stdio:');
   upstream.hash = '';
   const publicUrl = new URL(resource.id);
   const clock = opts.clock ?? systemClock;
-  const identity = opts.identity ?? createUpstreamIdentity(resource, settings.resources.indexOf(resource), { issuer: settings.issuer, clock });
+  const index = settings.resources.indexOf(resource);
+  const identity = opts.identity ?? createUpstreamIdentity(resource, index, { issuer: settings.issuer, clock });
   const maxBody = opts.maxBodyBytes ?? 4 * MIB;
   // issue 9: undici (about 1 MB of code) loads at the first upstream request, not during start-up
   let ownedAgent: Agent | undefined;
@@ -107,7 +108,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clock,
   });
   const stdio = resource.upstreamStdio
-    ? createStdioForwarder({ resource, index: settings.resources.indexOf(resource), log, sessions, ...(opts.env ? { env: opts.env } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) })
+    ? createStdioForwarder({ resource, index, log, sessions, ...(opts.env ? { env: opts.env } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) })
     : undefined;
   const ctx = { resource: resource.id };
   const policy = policyFor(resource);
@@ -184,12 +185,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
             description: 'The access token lacks a scope this request needs',
           });
         }
-        // Forward exactly what the policy saw: re-serialised JSON, so an upstream parser that treats duplicate
-        // keys differently from JSON.parse cannot be shown another tool name than the one we checked.
-        body = Buffer.from(JSON.stringify(parsed.value), 'utf8');
       }
     }
 
+    // issue 7 item 1: a stdio child gets the parsed messages, never the bytes
+    if (stdio) return stdio.forward(req, claims, sessionId, parsed);
+    // Forward exactly what the policy saw: re-serialised JSON, so an upstream parser that treats duplicate
+    // keys differently from JSON.parse cannot be shown another tool name than the one we checked.
+    if (parsed?.kind === 'json') body = Buffer.from(JSON.stringify(parsed.value), 'utf8');
     return forward(req, conn, claims, sessionId, body, parsed);
   }
 
@@ -201,7 +204,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
     body: Uint8Array | undefined,
     parsed: ParsedBody | undefined,
   ): Promise<Response> {
-    if (stdio) return stdio.forward(req, claims, sessionId, parsed);
     const target = upstreamTarget(upstream, new URL(req.url).search);
     let up: Dispatcher.ResponseData;
     const started = performance.now();
