@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity, ResourceServer, SdkAuthInfo } from '../protect.js';
-import { readNodeBody, sendWebResponse, toWebRequest } from './node.js';
+import { parsedBodyBytes, readNodeBody, sendWebResponse, toWebRequest } from './node.js';
 
 /**
  * Express (4 or 5) middleware, typed structurally so that express stays the application's dependency, not ours.
@@ -15,14 +15,6 @@ import { readNodeBody, sendWebResponse, toWebRequest } from './node.js';
 export type ExpressRequest = IncomingMessage & { originalUrl?: string; body?: unknown; auth?: SdkAuthInfo; portcullis?: Identity };
 export type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-/** the body a body-parser already read, as bytes again; undefined when none did */
-function parsedBytes(body: unknown): Uint8Array | undefined {
-  if (body === undefined) return undefined;
-  if (body instanceof Uint8Array) return body; // express.raw()
-  if (typeof body === 'string') return new TextEncoder().encode(body); // express.text()
-  return new TextEncoder().encode(JSON.stringify(body)); // express.json()
-}
-
 export function portcullisExpress(rs: ResourceServer): ExpressMiddleware {
   return (req, res, next) => {
     void (async () => {
@@ -31,7 +23,7 @@ export function portcullisExpress(rs: ResourceServer): ExpressMiddleware {
       if (prm) return sendWebResponse(res, prm);
       let body: Uint8Array | undefined;
       if (req.method === 'POST') {
-        const already = parsedBytes(req.body);
+        const already = parsedBodyBytes(req.body); // express.raw(), .text() or .json() may have read it
         const read = already ?? (await readNodeBody(req));
         if (read === 'too_large') return sendWebResponse(res, new Response(null, { status: 413, headers: { connection: 'close' } }));
         body = read;

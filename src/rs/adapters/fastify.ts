@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity, ResourceServer, SdkAuthInfo } from '../protect.js';
-import { toWebRequest } from './node.js';
+import { parsedBodyBytes, toWebRequest } from './node.js';
 
 /**
  * Fastify (4 or 5), typed structurally so that fastify stays the application's dependency. Adds two hooks to
@@ -43,9 +43,9 @@ export function registerPortcullisFastify(app: FastifyLike, rs: ResourceServer):
     if (prm) return send(reply, prm);
     return undefined;
   });
+  // a reply sent by onRequest (the metadata) ends the request there: preHandler never sees it
   app.addHook('preHandler', async (request, reply) => {
-    if (rs.prm(toWebRequest(request.raw, request.url))) return undefined;
-    const body = request.method === 'POST' && request.body !== undefined ? bytesOf(request.body) : undefined;
+    const body = request.method === 'POST' ? parsedBodyBytes(request.body) : undefined;
     const verdict = await rs.handle(toWebRequest(request.raw, request.url, body));
     if (!verdict.ok) return send(reply, verdict.response);
     request.auth = verdict.authInfo;
@@ -54,9 +54,4 @@ export function registerPortcullisFastify(app: FastifyLike, rs: ResourceServer):
     if (request.method === 'POST') request.body = verdict.parsedBody;
     return undefined;
   });
-}
-
-function bytesOf(body: unknown): Uint8Array {
-  if (body instanceof Uint8Array) return body;
-  return new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
 }

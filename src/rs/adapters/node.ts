@@ -39,6 +39,13 @@ export async function readNodeBody(req: IncomingMessage, max = 4 * 1024 * 1024):
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** a body a framework's parser already read (raw bytes, text or JSON), as bytes again; undefined when none did */
+export function parsedBodyBytes(body: unknown): Uint8Array | undefined {
+  if (body === undefined) return undefined;
+  if (body instanceof Uint8Array) return body;
+  return new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
 /** writes a (small, complete) web Response to `res` */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
