@@ -95,10 +95,11 @@ export function createApp(ctx: AsContext, gateways: Map<string, Gateway>, ops?: 
 
   // issue 3 item 7: the admin JSON API (no CORS: browsers use it same-origin, with the session and X-CSRF-Token)
   const audit = ctx.audit;
-  const adminApi = createAdminApi(ctx, audit instanceof AuditLog ? { verifyAudit: () => audit.verify() } : {});
+  const adminOptions = audit instanceof AuditLog ? { verifyAudit: () => audit.verify() } : {};
+  const adminApi = createAdminApi(ctx, adminOptions);
   app.all(`${base}${ADMIN_API_PATH}/*`, (c) => adminApi(c.req.raw));
   // issue 8: the admin console (server-rendered pages; the API above keeps its paths)
-  const adminConsole = createAdminConsole(ctx, audit instanceof AuditLog ? { verifyAudit: () => audit.verify() } : {});
+  const adminConsole = createAdminConsole(ctx, adminOptions);
   app.all(`${base}${CONSOLE_PATH}`, (c) => adminConsole(c.req.raw));
   app.all(`${base}${CONSOLE_PATH}/*`, (c) => adminConsole(c.req.raw));
 
