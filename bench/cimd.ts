@@ -15,7 +15,7 @@ import { Client } from 'undici';
 import { startHttpsStatic, type HttpsStaticServer } from '../test/helpers/https-static.js';
 import { makeTestCa } from '../test/helpers/tls.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
-import { forkChild, freePort, progress, report, runChild, runMain, stat, type BenchChild } from './lib.js';
+import { forkChild, freePort, progress, report, runChild, runMain, settleLogs, stat, type BenchChild } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENT = 100;
@@ -169,8 +169,7 @@ async function main(): Promise<void> {
   } finally {
     child?.proc.kill();
     await https.close();
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else progress(`logs kept in ${dir}`);
+    settleLogs(dir, ok);
   }
 }
 

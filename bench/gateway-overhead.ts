@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { Agent, request } from 'undici';
 import { statelessMcp } from '../test/gateway/helpers/upstream.js';
-import { forkChild, freePort, load, percentile, progress, report, runChild, runMain, serveCpuIpc, stat, type BenchChild, type LoadResult } from './lib.js';
+import { forkChild, freePort, load, percentile, progress, report, runChild, runMain, serveCpuIpc, settleLogs, stat, type BenchChild, type LoadResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -210,8 +210,7 @@ async function main(): Promise<void> {
     ok = true;
   } finally {
     for (const c of [gw, bare, upstream, ...(base ? [base] : [])]) c.stop();
-    if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
-    else progress(`child logs kept in ${LOG_DIR}`);
+    settleLogs(LOG_DIR, ok);
   }
 }
 

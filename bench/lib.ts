@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { appendFileSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client } from 'undici';
 
@@ -221,6 +221,12 @@ export async function forkChild<R extends { type: 'ready' }>(o: ForkOptions): Pr
       }),
     stop: () => void proc.send({ type: 'exit' }),
   };
+}
+
+/** A run's log directory: removed after a run that succeeded, kept (and named on stderr) after one that failed. */
+export function settleLogs(dir: string, ok: boolean): void {
+  if (ok) rmSync(dir, { recursive: true, force: true });
+  else progress(`logs kept in ${dir}`);
 }
 
 /** A benchmark child's body: a failure is printed and the child exits 1 (its parent sees the exit). */

@@ -23,7 +23,7 @@ import { Client } from 'undici';
 import { driveAuthorization } from '../test/helpers/browserless.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
 import { startLimitServer } from './token-limit.js';
-import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, stat, type BenchChild } from './lib.js';
+import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, settleLogs, stat, type BenchChild } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -242,70 +242,59 @@ async function main(): Promise<void> {
     await loop(lim.ready.base, 1000, clientCredentials(lim));
     if (bp) await loop(bp.ready.base, 1000, clientCredentials(bp));
 
-    const cc = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
-    const rt = { pc: [] as number[], op: [] as number[], pcCpu: [] as number[], opCpu: [] as number[] };
+    // per side: grants/s and CPU µs per grant, one entry a round
+    const series = () => ({ cc: [] as number[], ccCpu: [] as number[], rt: [] as number[], rtCpu: [] as number[] });
+    const [P, O, L] = [series(), series(), series()];
+    const B = bp ? series() : undefined;
+    const sides = [
+      { c: pc, chains: pcChains, r: P },
+      { c: op, chains: opChains, r: O },
+      { c: lim, chains: limChains, r: L },
+      ...(bp && B ? [{ c: bp, chains: bpChains, r: B }] : []),
+    ];
     const flowRates: number[] = [];
-    const base = { cc: [] as number[], ccCpu: [] as number[], rt: [] as number[], rtCpu: [] as number[] };
-    const limit = { cc: [] as number[], rt: [] as number[] };
     for (let i = 0; i < ROUNDS; i++) {
-      const sides = bp ? [pc, op, lim, bp] : [pc, op, lim];
       const order = sides.map((_, k) => sides[(k + i) % sides.length]!);
-      for (const c of order) {
-        if (c === bp) {
-          const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
-          const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, bpChains)));
-          base.cc.push(a.rps);
-          base.ccCpu.push(a.cpuPerReq);
-          base.rt.push(b.rps);
-          base.rtCpu.push(b.cpuPerReq);
-          if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
-          continue;
-        }
-        if (c === lim) {
-          limit.cc.push((await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)))).rps);
-          limit.rt.push((await measure(c, () => loop(c.ready.base, ms, refreshChains(c, limChains)))).rps);
-          continue;
-        }
-        const isPc = c === pc;
+      for (const { c, chains, r } of order) {
         const a = await measure(c, () => loop(c.ready.base, ms, clientCredentials(c)));
-        const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, isPc ? pcChains : opChains)));
-        (isPc ? cc.pc : cc.op).push(a.rps);
-        (isPc ? cc.pcCpu : cc.opCpu).push(a.cpuPerReq);
-        (isPc ? rt.pc : rt.op).push(b.rps);
-        (isPc ? rt.pcCpu : rt.opCpu).push(b.cpuPerReq);
+        const b = await measure(c, () => loop(c.ready.base, ms, refreshChains(c, chains)));
+        r.cc.push(a.rps);
+        r.ccCpu.push(a.cpuPerReq);
+        r.rt.push(b.rps);
+        r.rtCpu.push(b.cpuPerReq);
         if (a.errors + b.errors > 0) progress(`${c.name}: ${a.errors} + ${b.errors} failed requests`);
       }
       flowRates.push((await flows(pc, 2 * FLOW_CONCURRENCY)).perSecond);
-      progress(`round ${i + 1}: client_credentials portcullis ${cc.pc[i]!.toFixed(0)}/s vs oidc-provider ${cc.op[i]!.toFixed(0)}/s; refresh_token ${rt.pc[i]!.toFixed(0)}/s vs ${rt.op[i]!.toFixed(0)}/s; limit ${limit.cc[i]!.toFixed(0)}/s, ${limit.rt[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s${bp ? `; base ${base.cc[i]!.toFixed(0)}/s, ${base.rt[i]!.toFixed(0)}/s` : ''}`);
+      progress(`round ${i + 1}: client_credentials portcullis ${P.cc[i]!.toFixed(0)}/s vs oidc-provider ${O.cc[i]!.toFixed(0)}/s; refresh_token ${P.rt[i]!.toFixed(0)}/s vs ${O.rt[i]!.toFixed(0)}/s; limit ${L.cc[i]!.toFixed(0)}/s, ${L.rt[i]!.toFixed(0)}/s; code flow ${flowRates[i]!.toFixed(1)}/s${B ? `; base ${B.cc[i]!.toFixed(0)}/s, ${B.rt[i]!.toFixed(0)}/s` : ''}`);
     }
     report({
       figure: 'token-endpoint',
       metrics: [
-        { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: stat(cc.pc.map((p, i) => p / cc.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
-        { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: stat(rt.pc.map((p, i) => p / rt.op[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
-        { name: 'client_credentials: portcullis / limit', unit: '', stat: stat(cc.pc.map((p, i) => p / limit.cc[i]!)) },
-        { name: 'client_credentials: oidc-provider / limit', unit: '', stat: stat(cc.op.map((p, i) => p / limit.cc[i]!)) },
-        { name: 'refresh_token: portcullis / limit', unit: '', stat: stat(rt.pc.map((p, i) => p / limit.rt[i]!)) },
-        { name: 'refresh_token: oidc-provider / limit', unit: '', stat: stat(rt.op.map((p, i) => p / limit.rt[i]!)) },
-        { name: 'portcullis client_credentials', unit: 'grants/s', stat: stat(cc.pc) },
-        { name: 'oidc-provider client_credentials', unit: 'grants/s', stat: stat(cc.op) },
-        { name: 'portcullis refresh_token', unit: 'grants/s', stat: stat(rt.pc) },
-        { name: 'oidc-provider refresh_token', unit: 'grants/s', stat: stat(rt.op) },
-        { name: 'limit (node:http + jose signing) client_credentials', unit: 'grants/s', stat: stat(limit.cc) },
-        { name: 'limit (node:http + jose signing) refresh_token', unit: 'grants/s', stat: stat(limit.rt) },
-        { name: 'portcullis CPU per client_credentials grant', unit: 'µs', stat: stat(cc.pcCpu) },
-        { name: 'oidc-provider CPU per client_credentials grant', unit: 'µs', stat: stat(cc.opCpu) },
-        { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(rt.pcCpu) },
-        { name: 'oidc-provider CPU per refresh_token grant', unit: 'µs', stat: stat(rt.opCpu) },
+        { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: stat(P.cc.map((p, i) => p / O.cc[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: stat(P.rt.map((p, i) => p / O.rt[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'client_credentials: portcullis / limit', unit: '', stat: stat(P.cc.map((p, i) => p / L.cc[i]!)) },
+        { name: 'client_credentials: oidc-provider / limit', unit: '', stat: stat(O.cc.map((p, i) => p / L.cc[i]!)) },
+        { name: 'refresh_token: portcullis / limit', unit: '', stat: stat(P.rt.map((p, i) => p / L.rt[i]!)) },
+        { name: 'refresh_token: oidc-provider / limit', unit: '', stat: stat(O.rt.map((p, i) => p / L.rt[i]!)) },
+        { name: 'portcullis client_credentials', unit: 'grants/s', stat: stat(P.cc) },
+        { name: 'oidc-provider client_credentials', unit: 'grants/s', stat: stat(O.cc) },
+        { name: 'portcullis refresh_token', unit: 'grants/s', stat: stat(P.rt) },
+        { name: 'oidc-provider refresh_token', unit: 'grants/s', stat: stat(O.rt) },
+        { name: 'limit (node:http + jose signing) client_credentials', unit: 'grants/s', stat: stat(L.cc) },
+        { name: 'limit (node:http + jose signing) refresh_token', unit: 'grants/s', stat: stat(L.rt) },
+        { name: 'portcullis CPU per client_credentials grant', unit: 'µs', stat: stat(P.ccCpu) },
+        { name: 'oidc-provider CPU per client_credentials grant', unit: 'µs', stat: stat(O.ccCpu) },
+        { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(P.rtCpu) },
+        { name: 'oidc-provider CPU per refresh_token grant', unit: 'µs', stat: stat(O.rtCpu) },
         { name: 'portcullis authorization-code flows (authorize → login → consent → token)', unit: 'flows/s', stat: stat(flowRates) },
-        ...(bp
+        ...(B
           ? [
-              { name: 'before (base): client_credentials ratio (base / oidc-provider)', unit: '', stat: stat(base.cc.map((p, i) => p / cc.op[i]!)) },
-              { name: 'before (base): refresh_token ratio (base / oidc-provider)', unit: '', stat: stat(base.rt.map((p, i) => p / rt.op[i]!)) },
-              { name: 'before (base): client_credentials', unit: 'grants/s', stat: stat(base.cc) },
-              { name: 'before (base): refresh_token', unit: 'grants/s', stat: stat(base.rt) },
-              { name: 'before (base): CPU per client_credentials grant', unit: 'µs', stat: stat(base.ccCpu) },
-              { name: 'before (base): CPU per refresh_token grant', unit: 'µs', stat: stat(base.rtCpu) },
+              { name: 'before (base): client_credentials ratio (base / oidc-provider)', unit: '', stat: stat(B.cc.map((p, i) => p / O.cc[i]!)) },
+              { name: 'before (base): refresh_token ratio (base / oidc-provider)', unit: '', stat: stat(B.rt.map((p, i) => p / O.rt[i]!)) },
+              { name: 'before (base): client_credentials', unit: 'grants/s', stat: stat(B.cc) },
+              { name: 'before (base): refresh_token', unit: 'grants/s', stat: stat(B.rt) },
+              { name: 'before (base): CPU per client_credentials grant', unit: 'µs', stat: stat(B.ccCpu) },
+              { name: 'before (base): CPU per refresh_token grant', unit: 'µs', stat: stat(B.rtCpu) },
             ]
           : []),
       ],
@@ -316,12 +305,8 @@ async function main(): Promise<void> {
     });
     ok = true;
   } finally {
-    pc.stop();
-    op.stop();
-    lim.stop();
-    bp?.stop();
-    if (ok) rmSync(LOG_DIR, { recursive: true, force: true });
-    else progress(`child logs kept in ${LOG_DIR}`);
+    for (const c of [pc, op, lim, bp]) c?.stop();
+    settleLogs(LOG_DIR, ok);
   }
 }
 
