@@ -1,6 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { StoreConflictError, type DeviceCodeRecord, type DevicePollResult, type GrantRecord, type UserIdentityRecord, type UserRecord } from '../types.js';
 import { devicePollStep, type DeviceDecision } from '../rules.js';
+import { conflictAs } from './conflict.js';
 import { grantRow, userRow } from './rows.js';
 import type { Statements } from './statements.js';
 
@@ -10,10 +11,6 @@ interface DeviceRow extends Omit<DeviceCodeRecord, 'scope'> {
 
 const deviceRow = (d: DeviceCodeRecord): DeviceRow => ({ ...d, scope: JSON.stringify(d.scope) });
 const toDevice = (r: DeviceRow): DeviceCodeRecord => ({ ...r, scope: JSON.parse(r.scope) as string[] });
-
-const isUniqueViolation = (e: unknown): boolean =>
-  e instanceof Database.SqliteError &&
-  (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE');
 
 /**
  * Issue 4 on SQLite: external identities linked to users, and RFC 8628 device codes. Every read-modify-write is one
@@ -113,12 +110,7 @@ export class SqliteEnterprise {
   }
 
   link(identity: UserIdentityRecord, user?: UserRecord): void {
-    try {
-      this.linkTx(identity, user);
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreConflictError(`identity ${identity.issuer} ${identity.subject} or its user already exists`);
-      throw e;
-    }
+    conflictAs(`identity ${identity.issuer} ${identity.subject} or its user already exists`, () => this.linkTx(identity, user));
   }
 
   touch(issuer: string, subject: string, email: string | null, now: number): void {
@@ -126,12 +118,7 @@ export class SqliteEnterprise {
   }
 
   putDevice(d: DeviceCodeRecord): void {
-    try {
-      this.putDeviceTx(d);
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreConflictError('device code or user code already exists');
-      throw e;
-    }
+    conflictAs('device code or user code already exists', () => this.putDeviceTx(d));
   }
 
   deviceByUserCode(user_code: string, now: number): DeviceCodeRecord | null {

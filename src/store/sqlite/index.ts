@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { rotationStep } from '../rules.js';
 import {
   GRACE_RESPONSE_MAX_AGE_MS,
-  StoreConflictError,
   type AuditCheckpointRecord,
   type AuditFilter,
   type AuditHead,
@@ -30,49 +28,31 @@ import {
 } from '../types.js';
 import type { DeviceDecision } from '../rules.js';
 import {
-  codeRow,
   consentRow,
-  grantRow,
   interactionRow,
-  refreshRow,
-  toCode,
   toConsent,
-  toGrant,
   toInteraction,
-  toRefresh,
   toSession,
   toSigningKey,
   toUser,
   userRow,
 } from './rows.js';
 import { SqliteAuditLog } from './audit.js';
+import { conflictAs } from './conflict.js';
 import { SqliteClients } from './clients.js';
 import { SqliteEnterprise } from './enterprise.js';
 import { configure, migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { SqliteTokens } from './tokens.js';
 
-/** why a grant was revoked when a rotated refresh token came back after its grace window */
-export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
-
-const isUniqueViolation = (e: unknown): boolean =>
-  e instanceof Database.SqliteError &&
-  (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE');
-
-/** runs `write`, turning a primary-key or unique violation into StoreConflictError */
-function conflictAs<T>(message: string, write: () => T): T {
-  try {
-    return write();
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new StoreConflictError(message);
-    throw e;
-  }
-}
+export { REFRESH_REUSE_REASON } from './tokens.js';
 
 /**
  * The embedded store (ARCHITECTURE "Deployment"): one SQLite file in WAL mode. better-sqlite3 is synchronous,
  * so within one process every method runs to completion before the next; across processes sharing the file,
  * each single-use operation is one statement or one IMMEDIATE transaction (the write lock is taken before the
- * first read), so it holds there too.
+ * first read), so it holds there too. Grants, codes and tokens live in tokens.ts, the audit log in audit.ts, client
+ * trust in clients.ts, identities and device codes in enterprise.ts.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -81,6 +61,7 @@ export class SqliteStore implements Store {
   private readonly audit: SqliteAuditLog;
   private readonly clients: SqliteClients;
   private readonly enterprise: SqliteEnterprise;
+  private readonly tokens: SqliteTokens;
 
   constructor(readonly file: string) {
     const inMemory = file === ':memory:' || file === '';
@@ -98,25 +79,12 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditLog(this.db);
     this.clients = new SqliteClients(this.db);
     this.enterprise = new SqliteEnterprise(this.db, this.q);
+    this.tokens = new SqliteTokens(this.db, this.q);
   }
 
   /** multi-statement writes, each one IMMEDIATE transaction (run with `.immediate(...)`) */
   private transactions() {
     return {
-      createGrantWithCode: this.db.transaction((grant: GrantRecord, code: AuthorizationCodeRecord) => {
-        this.q.insertGrantIfNew.run(grantRow(grant));
-        this.q.insertCode.run(codeRow(code));
-      }),
-      revokeGrant: this.db.transaction((id: string, now: number, reason: string) => this.revokeInTx(id, now, reason)),
-      revokeMany: this.db.transaction((ids: () => string[], now: number, reason: string) => {
-        const revoked = ids();
-        for (const id of revoked) this.revokeInTx(id, now, reason);
-        return revoked;
-      }),
-      rotate: this.db.transaction(
-        (old_hash: string, next: RefreshTokenRecord, grace_response: string, now: number, grace_ms: number) =>
-          this.rotateInTx(old_hash, next, grace_response, now, grace_ms),
-      ),
       purge: this.db.transaction((now: number, grace_ms: number) => {
         let deleted = 0;
         for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
@@ -217,119 +185,49 @@ export class SqliteStore implements Store {
     this.q.upsertConsent.run(consentRow(c));
   }
 
-  // grants and codes
+  // grants, codes, refresh tokens, revocation and jti (src/store/sqlite/tokens.ts)
 
-  async createGrant(grant: GrantRecord): Promise<void> {
-    const r = this.q.insertGrantIfNew.run(grantRow(grant));
-    if (r.changes === 0) throw new StoreConflictError('grant already exists');
+  createGrant(grant: GrantRecord): Promise<void> {
+    return this.tokens.createGrant(grant);
   }
-
-  async createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
-    conflictAs('authorization code already exists', () => this.tx.createGrantWithCode.immediate(grant, code));
+  createGrantWithCode(grant: GrantRecord, code: AuthorizationCodeRecord): Promise<void> {
+    return this.tokens.createGrantWithCode(grant, code);
   }
-
-  async getGrant(id: string): Promise<GrantRecord | null> {
-    const row = this.q.grant.get(id);
-    return row ? toGrant(row) : null;
+  getGrant(id: string): Promise<GrantRecord | null> {
+    return this.tokens.getGrant(id);
   }
-
-  async getAuthorizationCode(code_hash: string, now: number): Promise<AuthorizationCodeRecord | null> {
-    const row = this.q.codeWithGrant.get(code_hash);
-    if (!row || row.expires_at <= now || row.grant_revoked_at !== null) return null;
-    return toCode(row);
+  getAuthorizationCode(code_hash: string, now: number): Promise<AuthorizationCodeRecord | null> {
+    return this.tokens.getAuthorizationCode(code_hash, now);
   }
-
-  async consumeAuthorizationCode(code_hash: string, now: number): Promise<ConsumeCodeResult> {
-    // OAuth 2.1 §4.1.3: a code is redeemable once; the UPDATE is the atomic check-and-set
-    const consumed = this.q.consumeCode.get({ code_hash, now });
-    if (consumed) return { kind: 'ok', code: toCode(consumed) };
-    // not consumed now: tell a reuse (live code, live grant, consumed before) from everything else
-    const row = this.q.codeWithGrant.get(code_hash);
-    if (!row || row.expires_at <= now || row.grant_revoked_at !== null || row.consumed_at === null) {
-      return { kind: 'not_found' };
-    }
-    return { kind: 'reused', code: toCode(row) };
+  consumeAuthorizationCode(code_hash: string, now: number): Promise<ConsumeCodeResult> {
+    return this.tokens.consumeAuthorizationCode(code_hash, now);
   }
-
-  /** revocation inside the caller's transaction: set once, refresh tokens deleted */
-  private revokeInTx(id: string, now: number, reason: string): void {
-    this.q.revokeGrant.run(now, reason, id);
-    this.q.deleteGrantRefreshTokens.run(id);
+  revokeGrant(id: string, now: number, reason: string): Promise<void> {
+    return this.tokens.revokeGrant(id, now, reason);
   }
-
-  async revokeGrant(id: string, now: number, reason: string): Promise<void> {
-    this.tx.revokeGrant.immediate(id, now, reason);
+  listRevokedGrantIds(since: number): Promise<string[]> {
+    return this.tokens.listRevokedGrantIds(since);
   }
-
-  async listRevokedGrantIds(since: number): Promise<string[]> {
-    return this.q.revokedGrantIds.all(since).map((r) => r.id);
+  revokeGrantsForUser(user_id: string, now: number, reason: string): Promise<string[]> {
+    return this.tokens.revokeGrantsForUser(user_id, now, reason);
   }
-
-  async revokeGrantsForUser(user_id: string, now: number, reason: string): Promise<string[]> {
-    // the live ids are read inside the IMMEDIATE transaction, so a grant created meanwhile is either listed or later
-    return this.tx.revokeMany.immediate(() => this.q.liveGrantIdsForUser.all(user_id).map((r) => r.id), now, reason);
+  revokeGrantsForClient(client_id: string, now: number, reason: string): Promise<string[]> {
+    return this.tokens.revokeGrantsForClient(client_id, now, reason);
   }
-
-  async revokeGrantsForClient(client_id: string, now: number, reason: string): Promise<string[]> {
-    return this.tx.revokeMany.immediate(() => this.q.liveGrantIdsForClient.all(client_id).map((r) => r.id), now, reason);
+  listGrants(filter: GrantFilter): Promise<GrantSummary[]> {
+    return this.tokens.listGrants(filter);
   }
-
-  async listGrants(filter: GrantFilter): Promise<GrantSummary[]> {
-    const rows = this.q.listGrants.all({ user_id: filter.user_id ?? null, client_id: filter.client_id ?? null, include_revoked: filter.include_revoked ? 1 : 0 });
-    return rows.map(({ last_used_at, ...g }) => ({ ...toGrant(g), last_used_at }));
+  putRefreshToken(t: RefreshTokenRecord): Promise<void> {
+    return this.tokens.putRefreshToken(t);
   }
-
-  // refresh tokens
-
-  async putRefreshToken(t: RefreshTokenRecord): Promise<void> {
-    // never an upsert: overwriting a token could reset its rotation state
-    conflictAs('refresh token already exists', () => this.q.insertRefresh.run(refreshRow(t)));
+  getRefreshToken(token_hash: string): Promise<RefreshTokenRecord | null> {
+    return this.tokens.getRefreshToken(token_hash);
   }
-
-  async getRefreshToken(token_hash: string): Promise<RefreshTokenRecord | null> {
-    const row = this.q.refresh.get(token_hash);
-    return row ? toRefresh(row) : null;
+  rotateRefreshToken(old_hash: string, next: RefreshTokenRecord, grace_response: string, now: number, grace_ms: number): Promise<RotateResult> {
+    return this.tokens.rotateRefreshToken(old_hash, next, grace_response, now, grace_ms);
   }
-
-  private rotateInTx(
-    old_hash: string,
-    next: RefreshTokenRecord,
-    grace_response: string,
-    now: number,
-    grace_ms: number,
-  ): RotateResult {
-    const row = this.q.refreshWithGrant.get(old_hash);
-    const step = rotationStep(row, now, grace_ms);
-    if (step === 'dead') return { kind: 'not_found' };
-    const old = toRefresh(row!);
-    if (step === 'grace') return { kind: 'grace', old };
-    if (step === 'reuse') {
-      this.revokeInTx(old.grant_id, now, REFRESH_REUSE_REASON);
-      return { kind: 'reused', old };
-    }
-    const rotated = this.q.markRotated.get({ token_hash: old_hash, now, grace_response });
-    if (!rotated) throw new Error('refresh token changed inside its rotation transaction');
-    this.q.insertRefresh.run(refreshRow(next));
-    return { kind: 'rotated', old: toRefresh(rotated) };
-  }
-
-  async rotateRefreshToken(
-    old_hash: string,
-    next: RefreshTokenRecord,
-    grace_response: string,
-    now: number,
-    grace_ms: number,
-  ): Promise<RotateResult> {
-    return conflictAs('next refresh token already exists', () =>
-      this.tx.rotate.immediate(old_hash, next, grace_response, now, grace_ms),
-    );
-  }
-
-  // single-use JWT ids
-
-  async useJti(issuer: string, jti: string, expires_at: number, now: number): Promise<boolean> {
-    // RFC 7523 §3 / ID-JAG: reject a jti seen before until it expires; one statement, so atomic
-    return this.q.useJti.run({ issuer, jti, expires_at, now }).changes === 1;
+  useJti(issuer: string, jti: string, expires_at: number, now: number): Promise<boolean> {
+    return this.tokens.useJti(issuer, jti, expires_at, now);
   }
 
   // signing keys
