@@ -63,7 +63,6 @@ async function target(c: ConsoleCall, form: Params) {
   return USERNAME.test(name) ? c.ctx.store.getUserByName(name) : null;
 }
 
-/** POST users/roles (user, role…): setUserRoles as the admin API's PATCH users/:name */
 /**
  * Adds a user with a password and roles (as the admin API's POST users, through the same domain function), audited
  * as `user.create`. Refused with nothing written: a malformed name, a password outside the length bounds, an unknown
@@ -89,6 +88,7 @@ export async function createUserAction(c: ConsoleCall, form: Params): Promise<Ac
   return { to: viewHref(c, username), notice: 'user-created' };
 }
 
+/** POST users/roles (user, role…): setUserRoles as the admin API's PATCH users/:name */
 export async function rolesAction(c: ConsoleCall, form: Params): Promise<ActionResult> {
   const user = await target(c, form);
   const fallback = `${c.base}/users`;
