@@ -90,7 +90,7 @@ export class RateLimits {
     if (!this.enabled) return 0;
     const b = this.rl.device.user_code;
     const waits = await Promise.all(keys.map(async (k) => {
-      const d = await this.limiter.peek(`device:user_code:${k}`, b.limit, b.window_s * 1000);
+      const d = await this.limiter.peek(userCodeKey(k), b.limit, b.window_s * 1000);
       return d.allowed ? 0 : d.retryAfterS;
     }));
     return Math.max(0, ...waits);
@@ -98,7 +98,7 @@ export class RateLimits {
 
   async userCodeFailed(keys: readonly string[]): Promise<void> {
     const b = this.rl.device.user_code;
-    if (this.enabled) await Promise.all(keys.map((k) => this.limiter.hit(`device:user_code:${k}`, b.limit, b.window_s * 1000)));
+    if (this.enabled) await Promise.all(keys.map((k) => this.limiter.hit(userCodeKey(k), b.limit, b.window_s * 1000)));
   }
 
   close(): Promise<void> {
@@ -113,6 +113,8 @@ export class RateLimits {
 }
 
 const userKey = (username: string): string => `login:user:${sha256(username.toLowerCase())}`;
+/** one key for peek and hit: a drift between the two would silently switch the user-code limit off */
+const userCodeKey = (key: string): string => `device:user_code:${key}`;
 
 /**
  * The limits for a runtime: in memory, or in Redis (connected before the server listens; unreachable at start
