@@ -33,21 +33,20 @@ export function federationOf(ctx: Pick<AsContext, 'settings' | 'clock'>): Federa
   return f;
 }
 
+type SignInButton = { name: string; href: string };
+
+/** one "Sign in with …" link per configured IdP, in configuration order */
+const buttons = (ctx: AsContext, href: (idpId: string) => string): SignInButton[] => federationOf(ctx).idps.map((idp) => ({ name: idp.displayName, href: href(idp.id) }));
+
 /** the login page's "Sign in with …" links of one interaction */
-export function upstreamButtons(ctx: AsContext, interactionId: string, csrf: string): Array<{ name: string; href: string }> {
-  return federationOf(ctx).idps.map((idp) => ({
-    name: idp.displayName,
-    href: `${ctx.settings.endpoints.interaction}/${interactionId}/upstream/${idp.id}?csrf=${encodeURIComponent(csrf)}`,
-  }));
+export function upstreamButtons(ctx: AsContext, interactionId: string, csrf: string): SignInButton[] {
+  return buttons(ctx, (id) => `${ctx.settings.endpoints.interaction}/${interactionId}/upstream/${id}?csrf=${encodeURIComponent(csrf)}`);
 }
 
 /**
  * The "Sign in with …" links of a page's login form (Connected apps, admin console, device approval): back to
  * `returnTo` (a path of continuation.ts's allow-list) after the IdP; `csrf` is the browser's login CSRF cookie.
  */
-export function pageUpstreamButtons(ctx: AsContext, returnTo: string, csrf: string): Array<{ name: string; href: string }> {
-  return federationOf(ctx).idps.map((idp) => ({
-    name: idp.displayName,
-    href: `${ctx.settings.issuer}/login/upstream/${idp.id}?${new URLSearchParams({ return_to: returnTo, csrf })}`,
-  }));
+export function pageUpstreamButtons(ctx: AsContext, returnTo: string, csrf: string): SignInButton[] {
+  return buttons(ctx, (id) => `${ctx.settings.issuer}/login/upstream/${id}?${new URLSearchParams({ return_to: returnTo, csrf })}`);
 }
