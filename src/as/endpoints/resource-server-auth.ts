@@ -4,7 +4,7 @@ import type { AsContext } from '../context.js';
 import type { Params } from '../params.js';
 
 /** invalid_client with the wire kept generic and the reason kept for logs */
-export const refused = (internal: string): OAuthError => new OAuthError('invalid_client', 'client authentication failed', internal);
+const refused = (internal: string): OAuthError => new OAuthError('invalid_client', 'client authentication failed', internal);
 
 /**
  * The caller of an endpoint for resource servers only (/introspect, /revoked-grants): a static client marked

@@ -6,7 +6,6 @@ import { Params } from '../../params.js';
 import { findToken, MAX_TOKEN_LENGTH, type FoundToken } from '../../token-lookup.js';
 import { readFormBody } from '../form.js';
 
-
 /**
  * RFC 7662 token introspection, for resource servers only: a static client marked `introspection: true` that
  * authenticates with a secret or private_key_jwt (§2.1: the endpoint MUST require authorization). Anything not

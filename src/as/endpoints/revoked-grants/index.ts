@@ -4,7 +4,6 @@ import type { AsContext } from '../../context.js';
 import { Params } from '../../params.js';
 import { readFormBody } from '../form.js';
 
-
 /**
  * POST `${issuer}/revoked-grants` (issue 11, ARCHITECTURE "Revocation"): the ids of grants revoked since `since`
  * (ms, the `as_of` of the caller's previous answer), so that an embedded resource server (`portcullis/resource-server`)
