@@ -88,8 +88,9 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     if (!client.grant_types.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'client may not use the authorization code grant');
     if (params.has('request') || params.has('request_uri')) throw new OAuthError('invalid_request', 'request objects are not supported');
     const pkce = checkPkce(params.one('code_challenge', { max: 128 }), params.one('code_challenge_method', { max: 32 }));
-    const resource = checkResource(ctx.settings, params.many('resource'), params.one('scope', { max: 1024 }));
-    const scope = checkScope(resource, client, parseScope(params.one('scope', { max: 1024 })));
+    const rawScope = params.one('scope', { max: 1024 });
+    const resource = checkResource(ctx.settings, params.many('resource'), rawScope);
+    const scope = checkScope(resource, client, parseScope(rawScope));
     const response_mode = params.one('response_mode');
     if (response_mode !== undefined && response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
 
