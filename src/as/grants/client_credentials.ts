@@ -33,10 +33,9 @@ export async function clientCredentialsGrant(ctx: AsContext, params: Params, aut
   const named = resources.length === 0 && permitted?.length === 1 ? permitted : resources;
   const admin = adminResource(ctx.settings);
   const isAdmin = named[0] !== undefined && normalizeSchemeAndHost(named[0]) === admin;
-  const resource = isAdmin ? admin : checkResource(ctx.settings, named).id;
+  const { id: resource, scopes: offered } = isAdmin ? { id: admin, scopes: [ADMIN_SCOPE] } : checkResource(ctx.settings, named);
   // RFC 8707 §2: invalid_target for a resource this client may not reach
   if (permitted && !permitted.includes(resource)) throw new OAuthError('invalid_target', 'resource not available to this client', `${client.client_id} is limited to ${permitted.join(' ')}`);
-  const offered = isAdmin ? [ADMIN_SCOPE] : (ctx.settings.resources.find((r) => r.id === resource)?.scopes ?? []);
   // the client's `scopes` config limits what it may hold; the admin scope must be listed there explicitly
   const allowed = offered.filter((s) => (client.allowed_scopes ? client.allowed_scopes.includes(s) : s !== ADMIN_SCOPE));
   // RFC 6749 §5.2 invalid_scope: unknown, or beyond what this client may hold (no user, so no offline_access)
