@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { isLoopbackHost, joinPath, normalizeSchemeAndHost, wellKnownUrl } from '../core/urls.js';
-import type { Config, UpstreamIdentityConfig, UpstreamStdioConfig } from './schema.js';
+import type { Config, ResourceConfig, UpstreamIdentityConfig, UpstreamStdioConfig } from './schema.js';
 import { splitCommandLine } from './command-line.js';
 import { checkTrustedIssuers } from '../as/idjag/config.js';
 import { checkClientResources } from '../as/clients/allowed-resources.js';
@@ -80,25 +80,9 @@ export function resolveSettings(config: Config): Settings {
     const words = splitCommandLine(config.upstream_stdio);
     if (!words?.length) throw new ConfigError('upstream_stdio', words ? 'the command line is empty' : 'a quote is not closed');
     const stdio: UpstreamStdioConfig = { command: words[0]!, args: words.slice(1), env: {}, env_from: {}, per: 'user', idle_timeout_s: 300, max_children: 50, call_timeout_s: 300 };
-    if (resourceConfigs.length === 0) {
-      resourceConfigs.push({ path: '/mcp', upstream_stdio: stdio, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' });
-    } else if (resourceConfigs.length === 1) {
-      // precedence flag > file: the flag replaces the one resource's upstream
-      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: undefined, upstream_stdio: stdio };
-    } else {
-      throw new ConfigError('upstream_stdio', `--upstream-stdio is ambiguous with ${resourceConfigs.length} resources configured; set resources[].upstream_stdio instead`);
-    }
+    applyUpstreamFlag(resourceConfigs, 'upstream_stdio', { upstream: undefined, upstream_stdio: stdio });
   }
-  if (config.upstream) {
-    if (resourceConfigs.length === 0) {
-      resourceConfigs.push({ path: '/mcp', upstream: config.upstream, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' });
-    } else if (resourceConfigs.length === 1) {
-      // precedence flag > file: the flag replaces the one resource's upstream
-      resourceConfigs[0] = { ...resourceConfigs[0]!, upstream: config.upstream, upstream_stdio: undefined };
-    } else {
-      throw new ConfigError('upstream', `--upstream is ambiguous with ${resourceConfigs.length} resources configured; set resources[].upstream instead`);
-    }
-  }
+  if (config.upstream) applyUpstreamFlag(resourceConfigs, 'upstream', { upstream: config.upstream, upstream_stdio: undefined });
   const seen = new Set<string>();
   const resources = resourceConfigs.map((r, i): ProtectedResource => {
     // issue 11 AS-only mode: a resource served elsewhere (portcullis/resource-server) has no path on this server
@@ -190,6 +174,15 @@ function checkIdentity(id: UpstreamIdentityConfig, at: string, upstream: string 
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(h)) throw new ConfigError(`${at}`, `"${h}" is not a valid header name`);
     if (RESERVED_HEADERS.has(h) || h.startsWith('proxy-') || h.startsWith('x-forwarded-')) throw new ConfigError(`${at}`, `header "${h}" is set by the gateway itself`);
   }
+}
+
+/**
+ * `--upstream` / `--upstream-stdio` (precedence flag > file): the one resource takes that upstream in place of its
+ * own, a resource at /mcp is created when none is configured, and with several the flag is ambiguous.
+ */
+function applyUpstreamFlag(resources: ResourceConfig[], option: 'upstream' | 'upstream_stdio', upstream: Pick<ResourceConfig, 'upstream' | 'upstream_stdio'>): void {
+  if (resources.length > 1) throw new ConfigError(option, `--${option.replace('_', '-')} is ambiguous with ${resources.length} resources configured; set resources[].${option} instead`);
+  resources[0] = resources[0] ? { ...resources[0], ...upstream } : { path: '/mcp', ...upstream, name: 'MCP server', scopes: [], tools: {}, prompts: {}, mcp_resources: {}, scope_implies: {}, unlisted: 'allow' };
 }
 
 /** issue 7 item 1: exactly one upstream kind; stdio children get no identity headers (they have no HTTP hop) */
