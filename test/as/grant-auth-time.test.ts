@@ -49,11 +49,15 @@ describe('RFC 7523 jwt-bearer: the grant keeps the ID-JAG\'s auth_time, in ms; n
 
   it('a fractional NumericDate (RFC 7519 §2) is stored in whole seconds; no auth_time, or one no store column holds, is null and never a 500 (store.grant.auth-time)', async () => {
     const signedIn = Math.floor(h.clock.now / 1000) - HOUR_S;
-    assert.equal((await accept(signedIn + 0.75)).grantAuthTime, signedIn * 1000);
+    const fractional = await accept(signedIn + 0.75);
+    assert.equal(fractional.grantAuthTime, signedIn * 1000);
+    assert.equal(fractional.at.auth_time, signedIn, 'the access token carries what the grant keeps');
     const none = await accept(undefined);
     assert.equal(none.grantAuthTime, null);
     assert.equal('auth_time' in none.at, false);
-    assert.equal((await accept(1e300)).grantAuthTime, null);
+    const huge = await accept(1e300);
+    assert.equal(huge.grantAuthTime, null);
+    assert.equal('auth_time' in huge.at, false, 'no auth_time the grant does not hold');
   });
 });
 

@@ -84,9 +84,11 @@ async function accept(ctx: AsContext, params: Params, auth: AuthenticatedClient)
   const grant_id = randomUUID();
   const resource = v.resource.id;
   const client_id = auth.client.client_id;
-  // OIDC Core §2: the user authenticated at the IdP, at the ID-JAG's auth_time; without one, nothing is known (null, never "now")
-  await ctx.store.createGrant({ id: grant_id, user_id: user.id, client_id, resource, scope, created_at: ctx.clock(), auth_time: authTimeFromClaim(v.auth_time), revoked_at: null, revoked_reason: null });
-  const at = await signAccessToken(ctx, { grant_id, user_id: user.id, client_id, resource, scope, ...(v.auth_time !== undefined ? { auth_time: v.auth_time } : {}) });
+  // OIDC Core §2: the user authenticated at the IdP, at the ID-JAG's auth_time; without one, nothing is known (null, never "now").
+  // The token carries what the grant keeps (RFC 9068 §2.2.1), as every other grant's tokens do: whole seconds, or none
+  const auth_time = authTimeFromClaim(v.auth_time);
+  await ctx.store.createGrant({ id: grant_id, user_id: user.id, client_id, resource, scope, created_at: ctx.clock(), auth_time, revoked_at: null, revoked_reason: null });
+  const at = await signAccessToken(ctx, { grant_id, user_id: user.id, client_id, resource, scope, ...(auth_time !== null ? { auth_time: auth_time / 1000 } : {}) });
   ctx.log.info({ event: 'token_issued', grant: 'jwt-bearer', client_id, grant_id, resource, iss: v.iss }, 'tokens issued');
   await ctx.audit.record('idjag.accepted', { iss: v.iss, sub: v.sub, jti: v.jti, resource, scope, grant_id, user: plan.kind }, { user_id: user.id, client_id, subject: v.iss });
   await ctx.audit.record(
