@@ -11,6 +11,7 @@ import { storeFingerprint } from '../helpers/store-fingerprint.js';
 import { basicAuth, fixturePayload, idpKey, jwtBearerForm, mintIdJag, unsecuredJwt, type IdpKey } from '../helpers/idjag.js';
 import { identityNamespace, JWT_BEARER_GRANT_TYPE } from '../../src/as/idjag/constants.js';
 import { verifyPassword } from '../../src/as/passwords.js';
+import { userEmail } from '../../src/as/oidc/claims.js';
 import { checkLogin } from '../../src/as/endpoints/session.js';
 import { Params } from '../../src/as/params.js';
 
@@ -148,6 +149,21 @@ describe('ID-JAG accepted at /token ([EMA] §5; [IDJAG] §4.4; RFC 7523 §2.1) (
       const login = await checkLogin(h.ctx, Params.fromForm(new URLSearchParams({ username: user!.username, password }).toString()));
       assert.equal(login.ok, false, 'the sign-in form refuses a federated user whatever the password');
     }
+  });
+
+  it('an email the IdP marks email_verified: false is never kept on the identity, so never re-asserted by us; a verified one is (as.idjag.unverified-email-not-kept)', async () => {
+    const sub = `emp-email-${Date.now()}`;
+    const email = async (email_verified: boolean): Promise<string | null | undefined> => {
+      const { res, body } = await token(await mint({ claims: { sub, email: 'victim@acme.example', email_verified } }));
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const userId = decodeJwt(body.access_token as string).sub!;
+      const kept = (await h.store.getUserIdentity(identityNamespace(IDP, undefined), sub))?.email;
+      assert.equal(await userEmail(h.store, userId), kept ?? undefined, 'what we assert is what the identity keeps');
+      return kept;
+    };
+    assert.equal(await email(false), null, 'first sight (provisioned): not kept');
+    assert.equal(await email(true), 'victim@acme.example', 'positive control: a verified email is kept');
+    assert.equal(await email(false), null, 'a later unverified one replaces it (linked)');
   });
 
   it('match: email links the subject to the local user of that email (draft-sec3 fixture shape, tenant-scoped link) (as.idjag.users)', async () => {

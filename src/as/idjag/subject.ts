@@ -55,15 +55,21 @@ function linkableEmail(v: VerifiedIdJag): string | undefined {
   return t.email_domains.includes(domain) ? v.email : undefined;
 }
 
+/**
+ * The email kept on the identity, which Portcullis re-asserts as an OpenID Provider and ID-JAG issuer (oidc/claims.ts
+ * userEmail): as for an upstream sign-in (federation/provision.ts), never one the IdP itself marks unverified.
+ */
+const storedEmail = (v: VerifiedIdJag): string | null => (v.email_verified === false ? null : (v.email ?? null));
+
 /** Writes the link (and the new user) of a plan; a concurrent first sight of the same subject wins and is reused. */
 export async function commitSubject(ctx: AsContext, v: VerifiedIdJag, plan: SubjectPlan): Promise<UserRecord> {
   const namespace = identityNamespace(v.iss, v.tenant);
   const now = ctx.clock();
   if (plan.kind === 'linked') {
-    await ctx.store.touchUserIdentity(namespace, v.sub, v.email ?? null, now);
+    await ctx.store.touchUserIdentity(namespace, v.sub, storedEmail(v), now);
     return plan.user;
   }
-  const identity: UserIdentityRecord = { issuer: namespace, subject: v.sub, user_id: plan.user.id, email: v.email ?? null, created_at: now, last_seen_at: now };
+  const identity: UserIdentityRecord = { issuer: namespace, subject: v.sub, user_id: plan.user.id, email: storedEmail(v), created_at: now, last_seen_at: now };
   try {
     await ctx.store.linkUserIdentity(identity, plan.kind === 'provision' ? plan.user : undefined);
     return plan.user;
