@@ -32,10 +32,10 @@ import { CookieJar, driveAuthorization } from '../helpers/browserless.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCa, type TestCa } from '../helpers/tls.js';
 import { startHttpsStatic, type HttpsStaticServer } from '../helpers/https-static.js';
-import { idpKey, type IdpKey } from '../helpers/idjag.js';
+import { basicAuth, idpKey, type IdpKey } from '../helpers/idjag.js';
 import { pkcePair, TestClock } from '../helpers/as-harness.js';
 
-export { pkcePair };
+export { basicAuth, pkcePair };
 
 export const PUBLIC_CLIENT = 'atk-public';
 export const OTHER_PUBLIC_CLIENT = 'atk-public-2';
@@ -386,8 +386,6 @@ export async function obtainTokens(t: AttackTarget, p: AuthorizeParams = {}): Pr
   assert.equal(res.status, 200, JSON.stringify(body));
   return body;
 }
-
-export const basicAuth = (id: string, secret: string): string => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** A JSON-RPC POST to the gateway. */
 export async function mcp(t: AttackTarget, token: string | null, message: unknown, headers: Record<string, string> = {}, path = '/mcp'): Promise<Response> {

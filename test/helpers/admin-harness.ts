@@ -1,5 +1,6 @@
 import { ISSUER, PUBLIC_CLIENT, REDIRECT, startHarness, type Harness } from './as-harness.js';
 import { sha256 } from '../../src/core/random.js';
+import { basicAuth as basic } from './idjag.js';
 
 /** the admin API's resource and base URL in the harness */
 export const ADMIN_RESOURCE = `${ISSUER}/admin`;
@@ -25,7 +26,7 @@ export async function startAdminHarness(): Promise<Harness> {
   });
 }
 
-export const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export { basic };
 
 /** POST /token grant_type=client_credentials; returns the response and its JSON */
 export async function clientCredentials(h: Harness, form: Record<string, string>, auth = basic(ADMIN_CLIENT, ADMIN_SECRET)): Promise<{ res: Response; body: Record<string, unknown> }> {

@@ -16,7 +16,7 @@ import { mapClaims } from '../../../src/as/federation/claims.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { startHarness, ISSUER, type Harness } from '../../helpers/as-harness.js';
 import { IDP_CLIENT_ID, type TestIdp } from '../../helpers/oidc-idp.js';
-import { APP, APP_REDIRECT, APP_SECRET, appAuth, CHAT_AUDIENCE, CHAT_RESOURCE, ID_JAG_TYPE, ID_TOKEN_TYPE, post, TOKEN_EXCHANGE_GRANT } from '../idjag-issuance/setup.js';
+import { APP, APP_CLIENT, APP_REDIRECT, APP_SECRET, appAuth, CHAT_AUDIENCE, CHAT_RESOURCE, ID_JAG_TYPE, ID_TOKEN_TYPE, post, TOKEN_EXCHANGE_GRANT } from '../idjag-issuance/setup.js';
 import { finish, startIdp, toCallback } from './driver.js';
 
 const TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
@@ -36,16 +36,7 @@ describe('security review: upstream emails re-asserted by Portcullis as IdP', ()
     google = await startIdp('google');
     process.env.TEST_APP_SECRET = APP_SECRET;
     h = await startHarness({
-      clients: [
-        {
-          client_id: APP,
-          client_name: 'Chat app',
-          redirect_uris: [APP_REDIRECT],
-          token_endpoint_auth_method: 'client_secret_basic',
-          client_secret_env: 'TEST_APP_SECRET',
-          grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
-        },
-      ],
+      clients: [APP_CLIENT],
       enterprise: {
         idjag_issuance: {
           targets: [{ name: 'chat', audience: CHAT_AUDIENCE, resources: [CHAT_RESOURCE], clients: [{ client_id: APP }], scopes: ['chat.read'], include_email: true }],

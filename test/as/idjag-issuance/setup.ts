@@ -1,4 +1,5 @@
 import { driveAuthorization } from '../../helpers/browserless.js';
+import { basicAuth as basic } from '../../helpers/idjag.js';
 import { ISSUER, PUBLIC_CLIENT, REDIRECT, RESOURCE, pkcePair, startHarness, type Harness } from '../../helpers/as-harness.js';
 import { hashPassword } from '../../../src/as/passwords.js';
 import { TOKEN_EXCHANGE_GRANT } from '../../../src/config/idjag-issuance-schema.js';
@@ -21,9 +22,19 @@ export const CHAT_AT_TARGET = 'f53f191f9311af35';
 /** the values of draft-ai-agent.token-exchange-request.http */
 export const AGENT_AUDIENCE = 'https://authorization-server.saas-tool.example/';
 export const AGENT_RESOURCE = 'https://api.saas-tool.example/';
-export { ISSUER, PUBLIC_CLIENT, REDIRECT, RESOURCE, TOKEN_EXCHANGE_GRANT };
+export { basic, ISSUER, PUBLIC_CLIENT, REDIRECT, RESOURCE, TOKEN_EXCHANGE_GRANT };
 
 export const PASSWORDS: Record<string, string> = { alice: 'alice-password', bob: 'bob-password-1', carol: 'carol-password-1' };
+
+/** the chat app's client entry; its secret is read from TEST_APP_SECRET (set to APP_SECRET by idpConfig) */
+export const APP_CLIENT = {
+  client_id: APP,
+  client_name: 'Chat app',
+  redirect_uris: [APP_REDIRECT],
+  token_endpoint_auth_method: 'client_secret_basic',
+  client_secret_env: 'TEST_APP_SECRET',
+  grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
+} satisfies NonNullable<ConfigInput['clients']>[number];
 
 export function idpConfig(extra: Partial<ConfigInput> = {}): Partial<ConfigInput> {
   process.env.TEST_APP_SECRET = APP_SECRET;
@@ -31,14 +42,7 @@ export function idpConfig(extra: Partial<ConfigInput> = {}): Partial<ConfigInput
   return {
     clients: [
       { client_id: PUBLIC_CLIENT, client_name: 'Public test client', redirect_uris: [REDIRECT, 'https://app.example/cb'] },
-      {
-        client_id: APP,
-        client_name: 'Chat app',
-        redirect_uris: [APP_REDIRECT],
-        token_endpoint_auth_method: 'client_secret_basic',
-        client_secret_env: 'TEST_APP_SECRET',
-        grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
-      },
+      APP_CLIENT,
       {
         client_id: OTHER,
         redirect_uris: [APP_REDIRECT],
@@ -75,7 +79,6 @@ export async function startIdp(extra: Partial<ConfigInput> = {}, opts: { store?:
   return h;
 }
 
-export const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 export const appAuth = (): Record<string, string> => ({ authorization: basic(APP, APP_SECRET) });
 
 export function post(h: Harness, path: string, form: Record<string, string | string[] | undefined>, headers: Record<string, string> = {}): Promise<Response> {
