@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, destination, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { pino, destination, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -26,18 +26,23 @@ const SECRET_KEYS = [
   'device_code',
   'secret',
 ];
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const SECRET = new Set(SECRET_KEYS);
+/** how far below the top level a secret-named member is still censored (pino paths `k`, `*.k`, `*.*.k`) */
+const REDACT_DEPTH = 2;
 
 /**
  * Structured JSON logs on stderr (stdout carries what the commands print); tokens, secrets and passwords are
  * never logged (MCP security: "don't log credentials"). `dest` (tests) receives the JSON lines instead.
  */
 export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info', dest?: DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: undefined,
-      redact: { paths: REDACT_PATHS, censor },
+      // issue 9: redaction by one walk of the line's object (a Set lookup per member) instead
+      // of pino's path redaction, whose wildcard paths cost ~20 µs a line (8 % of a client_credentials grant)
+      formatters: { log: (o) => redact(o, 0) },
+      serializers: { err: serializeErr },
       mixin: () => {
         const reqId = requestContext.getStore()?.reqId;
         return reqId === undefined ? {} : { req_id: reqId };
@@ -47,12 +52,52 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
     // showed in the gateway's profile; pino flushes what is buffered when the process exits
     dest ?? destination({ dest: 2, sync: false, minLength: 4096, periodicFlush: 250 }),
   );
+  // a child's bindings are written once, at child(), without the log formatter: redacted here (children are made
+  // with Object.create(parent), so they inherit this child() too)
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, redact(bindings, 0), options);
+  } as Logger['child'];
+  return logger;
+}
+
+/**
+ * `o`, or a copy of it in which every member named in SECRET_KEYS, at this level and up to REDACT_DEPTH levels
+ * down (arrays included), is censored; copies are made only along the paths that hold one. A top-level `err` is
+ * serialized first (pino's error serializer runs after this hook and would otherwise see the unredacted error).
+ */
+function redact<T extends Record<string, unknown>>(o: T, depth: number): T {
+  let out: Record<string, unknown> | undefined;
+  for (const key in o) {
+    if (!Object.hasOwn(o, key)) continue;
+    const value: unknown = o[key];
+    let next = value;
+    if (SECRET.has(key)) next = censor(value, key);
+    else if (depth === 0 && key === 'err' && value instanceof Error) next = markSerialized(redact(serializeErr(value) as Record<string, unknown>, 1));
+    else if (depth < REDACT_DEPTH && value !== null && typeof value === 'object') next = redact(value as Record<string, unknown>, depth + 1);
+    if (next !== value) {
+      out ??= Array.isArray(o) ? [...(o as unknown[])] as unknown as Record<string, unknown> : { ...o };
+      out[key] = next;
+    }
+  }
+  return (out ?? o) as T;
+}
+
+/** errors serialized in `redact` pass pino's serializer unchanged (it would re-type them as `Object`) */
+const serialized = new WeakSet<object>();
+function serializeErr(e: unknown): unknown {
+  if (typeof e !== 'object' || e === null || serialized.has(e)) return e;
+  return markSerialized(stdSerializers.err(e as Error));
+}
+function markSerialized<T extends object>(o: T): T {
+  serialized.add(o);
+  return o;
 }
 
 /** a `code` that is a system error code (ECONNREFUSED, ERR_…, UND_ERR_…) stays readable; anything else is censored */
 const SYSTEM_ERROR_CODE = /^(E[A-Z0-9]{2,30}|(UND_)?ERR_[A-Z0-9_]{1,60})$/;
-function censor(value: unknown, path: (string | null)[]): unknown {
-  return path[path.length - 1] === 'code' && typeof value === 'string' && SYSTEM_ERROR_CODE.test(value) ? value : '[redacted]';
+function censor(value: unknown, key: string): unknown {
+  return key === 'code' && typeof value === 'string' && SYSTEM_ERROR_CODE.test(value) ? value : '[redacted]';
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

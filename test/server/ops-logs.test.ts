@@ -85,4 +85,28 @@ describe('issue 6 "Operations": structured logs', () => {
     assert.doesNotMatch(text, /top-secret/);
     assert.match(text, /ECONNREFUSED/);
   });
+
+  it('redaction (ops.logs.no-secrets): every secret name at depth 0–2, in arrays, in errors and child bindings; other fields and the caller\'s object untouched', () => {
+    const cap = captureLog('info');
+    const names = ['authorization', 'cookie', 'password', 'client_secret', 'refresh_token', 'access_token', 'id_token', 'token', 'code', 'code_verifier', 'client_assertion', 'assertion', 'subject_token', 'actor_token', 'user_code', 'device_code', 'secret'];
+    for (const [i, k] of names.entries()) {
+      const v = (d: number) => `leak-${i}-${d}`;
+      cap.log.info({ [k]: v(0), a: { [k]: v(1), keep: 'visible-1' }, b: { c: { [k]: v(2) } }, list: [{ [k]: v(3) }] }, 'line');
+    }
+    const err = Object.assign(new Error('upstream said no'), { code: 'leak-err-code', headers: { cookie: 'leak-err-cookie' }, status: 502 });
+    cap.log.error({ err }, 'failed');
+    cap.log.error(Object.assign(new Error('bare error'), { token: 'leak-bare-error' }), 'failed bare');
+    const child = cap.log.child({ client_secret: 'leak-binding', tenant: 'visible-2' });
+    child.info({ detail: { nested: { ok: 'visible-3' } } }, 'child');
+    const caller = { headers: { authorization: 'Bearer leak-not-mutated' } };
+    cap.log.info(caller, 'caller');
+    const text = cap.text();
+    assert.doesNotMatch(text, /leak-/);
+    for (const shown of ['visible-1', 'visible-2', 'visible-3', 'upstream said no', 'bare error', '"status":502', '"type":"Error"']) assert.ok(text.includes(shown), shown);
+    // the error keeps its stack (serialized before redaction, not turned into a plain object)
+    const failed = cap.lines.map((l) => JSON.parse(l) as { msg: string; err?: { stack?: string } }).find((l) => l.msg === 'failed');
+    assert.match(failed?.err?.stack ?? '', /upstream said no/);
+    // redaction copies: the object the caller logged still holds its value
+    assert.equal(caller.headers.authorization, 'Bearer leak-not-mutated');
+  });
 });
