@@ -57,15 +57,18 @@ export function assertNoSecrets(value: unknown, path = 'data'): void {
 
 const ENTRY_VERSION = 'portcullis.audit.v1';
 
-/** the bytes an entry's MAC covers (everything but the MAC, prev_mac last) */
-function macInput(e: Omit<AuditRow, 'mac'>, seq = e.seq): string {
-  const data = JSON.parse(e.data) as JsonValue;
-  const fields = [ENTRY_VERSION, seq, e.time, e.type, e.user_id, e.client_id, e.subject, data];
-  return `${canonicalJson(fields)}\n${e.prev_mac}`;
+/**
+ * The bytes an entry's MAC covers (everything but the MAC, prev_mac last): canonicalJson([version, seq, time, type,
+ * user_id, client_id, subject, data]) + "\n" + prev_mac. `canonicalData` is canonicalJson of the entry's data,
+ * re-derived from the stored text unless the caller has just made it (chainRows: issue 9, no parse per append).
+ */
+function macInput(e: Omit<AuditRow, 'mac'>, seq: number, canonicalData: string): string {
+  const head = canonicalJson([ENTRY_VERSION, seq, e.time, e.type, e.user_id, e.client_id, e.subject]);
+  return `${head.slice(0, -1)},${canonicalData}]\n${e.prev_mac}`;
 }
 
-export function entryMac(key: Buffer, e: Omit<AuditRow, 'mac'>, seq?: number): string {
-  return createHmac('sha256', key).update(macInput(e, seq)).digest('hex');
+export function entryMac(key: Buffer, e: Omit<AuditRow, 'mac'>, seq = e.seq, canonicalData = canonicalJson(JSON.parse(e.data) as JsonValue)): string {
+  return createHmac('sha256', key).update(macInput(e, seq, canonicalData)).digest('hex');
 }
 
 export function macEquals(a: string, b: string): boolean {
@@ -98,7 +101,7 @@ export function chainRows(key: Buffer, head: AuditHead | null, events: readonly 
       data: canonicalJson(e.data),
       prev_mac,
     };
-    const row: AuditRow = { ...unsigned, mac: entryMac(key, unsigned) };
+    const row: AuditRow = { ...unsigned, mac: entryMac(key, unsigned, unsigned.seq, unsigned.data) };
     prev_mac = row.mac;
     return row;
   });

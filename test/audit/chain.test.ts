@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   assertNoSecrets,
@@ -34,6 +35,19 @@ describe('ARCHITECTURE "Audit": the HMAC chain (audit.chain)', () => {
     assert.deepEqual(again, KEYS, 'deterministic, string or Buffer');
     assert.notDeepEqual(KEYS.chain, KEYS.checkpoint, 'chain and checkpoint keys are distinct');
     assert.notDeepEqual(deriveAuditKeys(`${SECRET}x`).chain, KEYS.chain);
+  });
+
+  test('the entry MAC is HMAC-SHA256 over the documented bytes, computed alike when appending and when verifying (audit.chain.links)', () => {
+    const data = { b: [1, { z: 'é\u2028', a: null }], a: 7, nested: { y: 1.5e-7, x: true } };
+    const [row] = chainRows(KEYS.chain, { seq: 41, mac: 'abc' }, [event({ data })]);
+    // the format written since issue 2: logs made by any earlier version must keep verifying
+    const bytes = `${canonicalJson(['portcullis.audit.v1', 42, T0, 'token.issued', 'alice', 'https://client.example/cimd.json', 'jti-1', data])}\nabc`;
+    assert.equal(row!.mac, createHmac('sha256', KEYS.chain).update(bytes).digest('hex'));
+    assert.equal(row!.data, canonicalJson(data));
+    assert.ok(macValid(KEYS.chain, row!), 'verification re-derives the canonical data from the stored text');
+    // stored data re-spelled (another key order, spaces: what a jsonb column returns) still verifies
+    assert.ok(macValid(KEYS.chain, { ...row!, data: JSON.stringify({ nested: { x: true, y: 1.5e-7 }, a: 7, b: [1, { a: null, z: 'é\u2028' }] }, null, 1) }));
+    assert.ok(!macValid(KEYS.chain, { ...row!, data: canonicalJson({ ...data, a: 8 }) }));
   });
 
   test('each entry links to the previous mac; the first to "" (audit.chain.links)', () => {
