@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { sha256 } from '../../../src/core/random.js';
 import { startHarness, ISSUER, RESOURCE, PUBLIC_CLIENT, type Harness } from '../../helpers/as-harness.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, type TestIdp } from '../../helpers/oidc-idp.js';
 import { tokenRequest } from '../flow.js';
@@ -133,6 +134,33 @@ describe('upstream OIDC login (issue 4 item 3)', () => {
       assert.ok(!everything.includes(t), 'an upstream token appeared in a Portcullis response');
       assert.ok(!everything.includes(t.split('.')[2] ?? t), 'an upstream token signature appeared in a Portcullis response');
     }
+  });
+
+  test('the nonce and the PKCE verifier are stored sealed under the state, which the store never holds (as.federation.login-state-sealed)', async () => {
+    const at = await toCallback(h, 'google', 'gina');
+    const state = at.upstreamAuthorize.searchParams.get('state')!;
+    const nonce = at.upstreamAuthorize.searchParams.get('nonce')!;
+    const row = await h.store.getInteraction(`upstream-login.${sha256(state)}`, h.clock.now);
+    assert.ok(row, 'the login state row, keyed by the state hash');
+    const stored = JSON.stringify(row);
+    assert.ok(!stored.includes(nonce), 'no nonce in clear');
+    assert.ok(!stored.includes(state), 'no state in clear');
+    const loginState = (row.params as unknown as { upstream_login: Record<string, unknown> }).upstream_login;
+    assert.deepEqual(Object.keys(loginState).sort(), ['continuation', 'created_at', 'idp', 'sealed'], 'no nonce or code_verifier member');
+    const { location } = await finish(at);
+    assert.ok(location?.searchParams.get('code'), 'the sign-in completes: the state opens its row');
+    const verifier = google.tokenRequests.at(-1)!.get('code_verifier')!;
+    assert.equal(verifier.length, 43);
+    assert.ok(!stored.includes(verifier), 'the verifier the IdP received was never in the store in clear');
+
+    // a row whose sealed part does not open under the presented state is refused like an unknown state
+    const other = await toCallback(h, 'google', 'gina');
+    const key = `upstream-login.${sha256(other.upstreamAuthorize.searchParams.get('state')!)}`;
+    const taken = (await h.store.takeInteraction(key, h.clock.now))!;
+    const sealedOf = (r: { params: unknown }) => (r.params as { upstream_login: { sealed: string } }).upstream_login;
+    // the first sign-in's sealed secrets (sealed under its own state) moved into this row
+    await h.store.putInteraction({ ...taken, params: { ...taken.params, upstream_login: { ...sealedOf(taken), sealed: sealedOf(row).sealed } } as never });
+    await refused(other, other.callback, 400, 'state_unknown');
   });
 
   test('the IdP tokens are never in any client-visible response nor stored (as.federation.no-upstream-token-leak)', async () => {
