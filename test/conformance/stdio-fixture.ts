@@ -6,6 +6,6 @@
  * Run: node --import tsx test/conformance/stdio-fixture.ts
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { buildMcpServer } from './fixture-server.js';
+import { buildMcpServer } from './fixture-mcp.js';
 
 await buildMcpServer().connect(new StdioServerTransport());

@@ -9,7 +9,7 @@
  * Run: node --import tsx test/conformance/stdio-modern-fixture.ts
  */
 import { createInterface } from 'node:readline';
-import { buildMcpServer } from './fixture-server.js';
+import { buildMcpServer } from './fixture-mcp.js';
 import { createStatelessCore, type Json, type RpcMessage, type StatelessOut } from './stateless-core.js';
 
 const core = createStatelessCore(buildMcpServer);
