@@ -26,7 +26,9 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
-  | 'device_access_denied';
+  | 'device_access_denied'
+  | 'login_required'
+  | 'consent_required';
 
 interface ErrorRow {
   status: number;
@@ -65,6 +67,9 @@ export const ERROR_TABLE: Readonly<Record<OAuthErrorCode, ErrorRow>> = {
   expired_token: { status: 400, source: 'RFC 8628 §3.5' },
   // the user denied a device at /device: access_denied at the token endpoint is 400 (RFC 6749 §5.2), not the 403 above
   device_access_denied: { status: 400, wire: 'access_denied', source: 'RFC 8628 §3.5; RFC 6749 §5.2' },
+  // OpenID Connect Core §3.1.2.6: prompt=none could not be honoured without showing the sign-in or consent page
+  login_required: { status: 400, source: 'OpenID Connect Core §3.1.2.6' },
+  consent_required: { status: 400, source: 'OpenID Connect Core §3.1.2.6' },
 };
 
 export class OAuthError extends Error {

@@ -35,6 +35,10 @@ export interface AuthorizationRequestSnapshot {
   client_version: string;
   /** every redirect URI of the client is loopback: consent is asked every time */
   loopback_only: boolean;
+  /** OpenID Connect Core §3.1.2.1 `prompt`, when the request had one */
+  prompt?: ('none' | 'login' | 'consent' | 'select_account')[];
+  /** OpenID Connect Core §3.1.2.1 `max_age`, seconds, when the request had one */
+  max_age?: number;
 }
 
 export interface SessionRecord {

@@ -11,6 +11,7 @@ import { Params, parseScope } from '../../params.js';
 import { interactionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkPkce } from './check-pkce.js';
+import { checkPrompt } from './check-prompt.js';
 import { redirectUriMatches } from './check-redirect-uri.js';
 import { checkResource } from './check-resource.js';
 import { checkScope } from './check-scope.js';
@@ -93,6 +94,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     const scope = checkScope(resource, client, parseScope(rawScope));
     const response_mode = params.one('response_mode');
     if (response_mode !== undefined && response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
+    const session = checkPrompt(params.one('prompt', { max: 256 }), params.one('max_age', { max: 32 }));
 
     const snapshot: AuthorizationRequestSnapshot = {
       client_id: client.client_id,
@@ -105,6 +107,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
       nonce: params.one('nonce', { max: 512 }) ?? null,
       client_version: client.version,
       loopback_only: client.loopback_only,
+      ...session,
     };
     const now = ctx.clock();
     const id = randomToken();

@@ -11,6 +11,7 @@ import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
 import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
+import { reauthenticationNeeded } from '../authorize/check-prompt.js';
 import { clearCookie, interactionCookie, readCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkLogin, currentSession, startSession, type SignedIn } from '../session.js';
@@ -50,8 +51,13 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
     await ctx.store.setInteractionUser(id, user.id);
   }
   // OpenID Connect Core §2: the code's auth_time is when its user signed in, the start of this browser's session; when
-  // that session is gone (signed out, expired, another user signed in since) the user signs in again, no time is made up
-  if (!user || user.disabled || !session || session.user.id !== user.id) return showLogin(ctx, interaction, formTargets);
+  // that session is gone (signed out, expired, another user signed in since) the user signs in again, no time is made up.
+  // OIDC Core §3.1.2.1: prompt=login / select_account / max_age ask for a sign-in newer than the session's;
+  // prompt=none never shows a page: the client is told instead (§3.1.2.6)
+  const silent = interaction.params.prompt?.includes('none') === true;
+  if (!user || user.disabled || !session || session.user.id !== user.id || reauthenticationNeeded(interaction.params, interaction.created_at, session.auth_time, now)) {
+    return silent ? refuseSilently(ctx, interaction, 'login_required', 'the user must sign in') : showLogin(ctx, interaction, formTargets);
+  }
 
   if (step === 'consent') {
     let decision: string | undefined;
@@ -77,12 +83,14 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   // requested ∩ allowed-for-the-client (at /authorize) ∩ permitted-for-the-user (issue 3: roles)
   const p = { ...interaction.params, scope: narrowToUser(ctx.settings, interaction.params.resource, user, interaction.params.scope) };
   const loopbackRedirect = p.loopback_only || isLoopbackUrl(p.redirect_uri);
-  if (ctx.settings.config.consent.remember && !loopbackRedirect) {
+  // OIDC Core §3.1.2.1 prompt=consent: asked again even when remembered
+  if (ctx.settings.config.consent.remember && !loopbackRedirect && interaction.params.prompt?.includes('consent') !== true) {
     const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
     if (prior && prior.client_version === p.client_version && p.scope.every((s) => prior.scope.includes(s))) {
       return approve(ctx, interaction, session, false);
     }
   }
+  if (silent) return refuseSilently(ctx, interaction, 'consent_required', 'the user must approve this application');
   const resource = ctx.settings.resources.find((r) => r.id === p.resource);
   const html = consentPage({
     action: `${ctx.settings.endpoints.interaction}/${id}/consent`,
@@ -163,6 +171,14 @@ async function approve(ctx: AsContext, interaction: InteractionRecord, session: 
   await ctx.audit.record('consent.granted', { resource: p.resource, scope: p.scope, remembered: !explicit, client_version: p.client_version }, { user_id: user.id, client_id: p.client_id });
   const location = authorizationResponseUrl(ctx, p.redirect_uri, { code, state: p.state });
   return withClearedInteraction(ctx, new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } }));
+}
+
+/** OIDC Core §3.1.2.6: prompt=none and a page would be needed: the request ends (single use) with the error at the client */
+async function refuseSilently(ctx: AsContext, interaction: InteractionRecord, code: 'login_required' | 'consent_required', description: string): Promise<Response> {
+  const taken = await ctx.store.takeInteraction(interaction.id, ctx.clock());
+  if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
+  ctx.log.info({ event: 'prompt_none_refused', error: code, client_id: taken.params.client_id }, 'prompt=none: a page would be needed');
+  return withClearedInteraction(ctx, redirectWithError(ctx, taken.params.redirect_uri, new OAuthError(code, description), taken.params.state));
 }
 
 function withClearedInteraction(ctx: AsContext, res: Response): Response {
