@@ -116,6 +116,9 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
     return fail(...classify(err));
   }
 
+  const stale = staleAuthentication(ctx, idp, saved.max_age, claims.auth_time);
+  if (stale) return fail('reauthentication_missing', 400, { issuer: expectedIssuer, detail: stale });
+
   const mapped = mapClaims(idp.id, idp.config, claims as Record<string, unknown>);
   if (!mapped.ok) return fail(mapped.reason, 403, { issuer: expectedIssuer });
   const m = mapped.identity;
@@ -146,6 +149,26 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   if (!interaction) clearCookie(headers, upstreamLoginCookie(ctx.settings), ctx.settings.secureCookies);
   await startSession(ctx, headers, user);
   return new Response(null, { status: 303, headers });
+}
+
+/** as oauth4webapi's clock tolerance for the ID token's other times */
+const AUTH_TIME_TOLERANCE_S = 30;
+
+/**
+ * OIDC Core §3.1.3.7 item 13: max_age was sent (the MCP client asked for a fresh or recent sign-in), so an auth_time
+ * older than it means the IdP answered from an earlier single sign-on session: refused (the reason, else null).
+ * An ID token without auth_time is accepted and logged: Entra and Google leave it out unless configured, and
+ * refusing would make prompt=login impossible through them. The IdP's times are held to the wall clock, as
+ * oauth4webapi holds iat and exp.
+ */
+function staleAuthentication(ctx: AsContext, idp: UpstreamIdp, maxAge: number | undefined, authTime: number | undefined): string | null {
+  if (maxAge === undefined) return null;
+  if (typeof authTime !== 'number') {
+    ctx.log.warn({ event: 'upstream_auth_time_missing', idp: idp.id, max_age: maxAge }, 'max_age was sent to the identity provider, but its ID token has no auth_time');
+    return null;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  return authTime + maxAge < now - AUTH_TIME_TOLERANCE_S ? `auth_time ${authTime} is older than max_age ${maxAge} (now ${now})` : null;
 }
 
 async function clientAuth(idp: UpstreamIdp): Promise<oauth.ClientAuth> {

@@ -23,6 +23,7 @@ export type UpstreamFailureReason =
   | 'nonce_mismatch'
   | 'aud_mismatch'
   | 'id_token_expired'
+  | 'reauthentication_missing'
   | 'signature_invalid'
   | 'subject_missing'
   | 'email_unverified'
@@ -61,6 +62,8 @@ function userText(idp: UpstreamIdp, f: FailureInfo): { title: string; detail: st
       return { title: 'Email address not verified', detail: `${name} did not confirm your email address. Verify it there, then try again.` };
     case 'not_provisioned':
       return { title: 'No account here', detail: `Your ${name} account is not linked to a user of this server. Ask your administrator.` };
+    case 'reauthentication_missing':
+      return { title: `${name} did not ask you to sign in again`, detail: `The application asked for a fresh sign-in, and ${name} answered with an earlier one. Sign out of ${name}, then start again from the application.` };
     case 'user_disabled':
       return { title: 'Account disabled', detail: 'Your account on this server is disabled. Ask your administrator.' };
     default:

@@ -25,6 +25,8 @@ export interface UpstreamLoginState {
   nonce: string;
   code_verifier: string;
   created_at: number;
+  /** OIDC Core §3.1.2.1 max_age sent upstream (the MCP client's prompt=login / max_age): the ID token's auth_time is held to it */
+  max_age?: number;
 }
 
 /** [SEC] "Confused Deputy Problem": a short lifetime (about 10 minutes) */

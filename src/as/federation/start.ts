@@ -69,7 +69,8 @@ async function redirectToIdp(ctx: AsContext, idpId: string, continuation: Contin
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
   const code_verifier = oauth.generateRandomCodeVerifier();
-  await putLoginState(ctx.store, state, parent, { idp: idp.id, continuation, ...(browser ? { browser } : {}), nonce, code_verifier, created_at: now });
+  const max_age = upstreamMaxAge(parent);
+  await putLoginState(ctx.store, state, parent, { idp: idp.id, continuation, ...(browser ? { browser } : {}), nonce, code_verifier, created_at: now, ...(max_age !== undefined ? { max_age } : {}) });
 
   const url = new URL(as.authorization_endpoint!);
   const q = url.searchParams;
@@ -83,7 +84,20 @@ async function redirectToIdp(ctx: AsContext, idpId: string, continuation: Contin
   q.set('code_challenge', await oauth.calculatePKCECodeChallenge(code_verifier));
   q.set('code_challenge_method', 'S256');
   if (idp.config.send_resource_parameter && idp.config.resource) q.set('resource', idp.config.resource);
+  if (max_age !== undefined) q.set('max_age', String(max_age));
   const where = continuation.kind === 'interaction' ? { client_id: parent?.params.client_id } : { return_to: continuation.return_to };
   ctx.log.info({ event: 'upstream_login_start', idp: idp.id, ...where }, 'redirecting to the identity provider');
   return new Response(null, { status: 303, headers: { location: url.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
+}
+
+/**
+ * OIDC Core §3.1.2.1: a request that asks for a fresh sign-in (prompt=login or select_account) or a recent one (max_age)
+ * is passed on as `max_age` (0 for a fresh one: the value every OP supports, where `prompt=login` is not universal —
+ * Google refuses it), so the IdP cannot answer with an older single sign-on session; the callback holds the ID
+ * token's auth_time to it.
+ */
+function upstreamMaxAge(parent: InteractionRecord | null): number | undefined {
+  const p = parent?.params;
+  if (p?.prompt?.some((v) => v === 'login' || v === 'select_account')) return 0;
+  return p?.max_age;
 }

@@ -163,6 +163,29 @@ describe('upstream OIDC login (issue 4 item 3)', () => {
     await refused(other, other.callback, 400, 'state_unknown');
   });
 
+  test('prompt=login from the MCP client: max_age=0 goes upstream, and the fresh upstream sign-in completes (as.federation.max-age-upstream, oidc.prompt.login)', async () => {
+    const at = await toCallback(h, 'google', 'gina', { extra: { prompt: 'login' } });
+    assert.equal(at.upstreamAuthorize.searchParams.get('max_age'), '0');
+    assert.equal(at.upstreamAuthorize.searchParams.has('prompt'), false, 'Google refuses prompt=login: max_age is what every OP supports');
+    const { location } = await finish(at);
+    assert.ok(location?.searchParams.get('code'), 'signed in');
+    const plain = await toCallback(h, 'google', 'gina', { extra: { max_age: '900' } });
+    assert.equal(plain.upstreamAuthorize.searchParams.get('max_age'), '900', "the client's max_age as is");
+    const none = await toCallback(h, 'google', 'gina');
+    assert.equal(none.upstreamAuthorize.searchParams.has('max_age'), false, 'nothing asked, nothing sent');
+  });
+
+  test('an upstream ID token whose auth_time is older than the max_age sent is refused (as.federation.max-age-upstream)', async (t) => {
+    const at = await toCallback(h, 'google', 'gina', { extra: { prompt: 'login' } });
+    // the IdP signed gina in when asked; the callback arrives 45 s later (beyond the 30 s tolerance for max_age=0):
+    // the clocks of this process (ours, oauth4webapi's and the in-process IdP's) moved on together
+    const real = Date.now.bind(Date);
+    t.mock.method(Date, 'now', () => real() + 45_000);
+    await refused(at, at.callback, 400, 'reauthentication_missing');
+    t.mock.restoreAll();
+    assert.match(String((await lastFailure())?.detail), /older than max_age 0/);
+  });
+
   test('the IdP tokens are never in any client-visible response nor stored (as.federation.no-upstream-token-leak)', async () => {
     const at = await toCallback(h, 'google', 'gina');
     const { location } = await finish(at);
