@@ -126,6 +126,20 @@ export class KeyRing {
     return { kid: signing.record.kid, alg: 'ES256', privateKey: signing.privateKey };
   }
 
+  /**
+   * Anything else kept encrypted at rest (ARCHITECTURE "Keys and the master secret"): AES-256-GCM under a key derived
+   * (HKDF) from the master secret for `purpose`; a purpose that names a value (an upstream login's state) ties the key
+   * to that value too, so the box opens only with both.
+   */
+  sealAtRest(purpose: string, plaintext: string): string {
+    return seal(this.secret, purpose, plaintext);
+  }
+
+  /** the plaintext of `sealAtRest(purpose, …)`; throws when it does not open (another secret, purpose or a forged box) */
+  openAtRest(purpose: string, sealed: string): string {
+    return open(this.secret, purpose, sealed);
+  }
+
   /** Published keys: every key not yet retired, the ones still waiting to sign included. */
   jwks(): { keys: JWK[] } {
     return { keys: this.live().map((k) => k.jwk) };

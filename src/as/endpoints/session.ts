@@ -76,11 +76,15 @@ export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginRes
   return { ok: true, user };
 }
 
-/** A new session for `user`, its cookie set on `headers`. */
-export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord): Promise<void> {
+/**
+ * A new session for `user`, its cookie set on `headers`. `authTime` (ms): when an upstream IdP says the user
+ * authenticated, kept as the session's sign-in time (never later than now); absent: now.
+ */
+export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord, authTime?: number): Promise<void> {
   const now = ctx.clock();
   const sid = randomToken();
-  await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: now, expires_at: now + SESSION_TTL_MS });
+  const signedIn = authTime !== undefined && Number.isSafeInteger(Math.floor(authTime)) ? Math.min(now, Math.floor(authTime)) : now;
+  await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: signedIn, expires_at: now + SESSION_TTL_MS });
   setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
 }
 

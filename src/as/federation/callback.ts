@@ -10,7 +10,7 @@ import { requestOptions } from './discovery.js';
 import { aadstsCode, upstreamFailure, type FailureInfo, type UpstreamFailureReason } from './failure.js';
 import { federationOf } from './federation.js';
 import { authorizationResponseIssuer, idTokenIssuer, isTemplated } from './issuer.js';
-import { takeLoginState } from './login-state.js';
+import { takeLoginState, type UpstreamLoginState } from './login-state.js';
 import { userForIdentity } from './provision.js';
 import type { UpstreamIdp } from './settings.js';
 import type { InteractionRecord } from '../../store/types.js';
@@ -40,7 +40,7 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   const state = params.get('state');
   if (!state) return fail('state_missing', 400);
   // [SEC] "Confused Deputy Problem": state matched server-side, single use (taken atomically), short-lived
-  const saved = await takeLoginState(ctx.store, state, now);
+  const saved = await takeLoginState(ctx.keys, ctx.store, state, now);
   if (!saved) return fail('state_unknown', 400);
   if (saved.idp !== idp.id) return fail('state_mismatch', 400, { detail: `state issued for ${saved.idp}` });
   const continuation = saved.continuation;
@@ -116,7 +116,7 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
     return fail(...classify(err));
   }
 
-  const stale = staleAuthentication(ctx, idp, saved.max_age, claims.auth_time);
+  const stale = staleAuthentication(saved, claims.auth_time);
   if (stale) return fail('reauthentication_missing', 400, { issuer: expectedIssuer, detail: stale });
 
   const mapped = mapClaims(idp.id, idp.config, claims as Record<string, unknown>);
@@ -147,7 +147,8 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   const location = interaction ? `${ctx.settings.endpoints.interaction}/${interaction.id}` : returnLocation(ctx.settings, returnTo!);
   const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   if (!interaction) clearCookie(headers, upstreamLoginCookie(ctx.settings), ctx.settings.secureCookies);
-  await startSession(ctx, headers, user);
+  // OIDC Core §2: the user authenticated when the IdP says (its single sign-on session may be older than this visit)
+  await startSession(ctx, headers, user, typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined);
   return new Response(null, { status: 303, headers });
 }
 
@@ -155,20 +156,17 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
 const AUTH_TIME_TOLERANCE_S = 30;
 
 /**
- * OIDC Core §3.1.3.7 item 13: max_age was sent (the MCP client asked for a fresh or recent sign-in), so an auth_time
- * older than it means the IdP answered from an earlier single sign-on session: refused (the reason, else null).
- * An ID token without auth_time is accepted and logged: Entra and Google leave it out unless configured, and
- * refusing would make prompt=login impossible through them. The IdP's times are held to the wall clock, as
- * oauth4webapi holds iat and exp.
+ * OIDC Core §3.1.2.1 / §3.1.3.7 item 13: max_age was sent (the MCP client asked for a fresh or recent sign-in), so the
+ * ID token MUST carry auth_time, and it must be no earlier than max_age before we sent the user there (30 s clock
+ * tolerance): an earlier one means the IdP answered from an older single sign-on session. Refused, with the reason
+ * (else null). An IdP that leaves auth_time out (Entra unless the optional claim is configured) cannot serve
+ * prompt=login or max_age: the failure page and the audit say so.
  */
-function staleAuthentication(ctx: AsContext, idp: UpstreamIdp, maxAge: number | undefined, authTime: number | undefined): string | null {
-  if (maxAge === undefined) return null;
-  if (typeof authTime !== 'number') {
-    ctx.log.warn({ event: 'upstream_auth_time_missing', idp: idp.id, max_age: maxAge }, 'max_age was sent to the identity provider, but its ID token has no auth_time');
-    return null;
-  }
-  const now = Math.floor(Date.now() / 1000);
-  return authTime + maxAge < now - AUTH_TIME_TOLERANCE_S ? `auth_time ${authTime} is older than max_age ${maxAge} (now ${now})` : null;
+export function staleAuthentication(saved: UpstreamLoginState, authTime: number | undefined): string | null {
+  if (saved.max_age === undefined) return null;
+  if (typeof authTime !== 'number') return `max_age ${saved.max_age} was sent, and the ID token has no auth_time`;
+  const earliest = Math.floor(saved.created_at / 1000) - saved.max_age - AUTH_TIME_TOLERANCE_S;
+  return authTime < earliest ? `auth_time ${authTime} is older than max_age ${saved.max_age} allows (earliest ${earliest})` : null;
 }
 
 async function clientAuth(idp: UpstreamIdp): Promise<oauth.ClientAuth> {

@@ -1,6 +1,6 @@
 import { randomToken, sha256 } from '../../core/random.js';
-import { open, seal } from '../../core/secret.js';
 import type { AuthorizationRequestSnapshot, InteractionRecord, Store } from '../../store/types.js';
+import type { KeyRing } from '../keys.js';
 import type { Continuation } from './continuation.js';
 
 /**
@@ -12,9 +12,10 @@ import type { Continuation } from './continuation.js';
  * Stored as a pending interaction of its own, keyed by the state's SHA-256: the interactions table already gives an
  * expiring row and an atomic take (single use across instances, in SQLite and PostgreSQL alike). A record under
  * this prefix is never a usable interaction: the browser's interaction cookie never holds such an id.
- * The nonce and the PKCE verifier are sealed (AES-256-GCM) under the state itself, which the store never holds
- * (as the refresh grace response is sealed under its refresh token): someone reading the store, a backup or a
- * replica cannot redeem an intercepted upstream code with the verifier (RFC 7636 §1).
+ * The record is sealed (AES-256-GCM) under a key derived from the master secret and the state, which the store
+ * never holds: someone reading the store, a backup or a replica — even with an intercepted callback (code and state)
+ * — learns neither the nonce nor the PKCE verifier (RFC 7636 §1), and cannot alter the IdP, continuation, browser
+ * binding or max_age of a row without the box failing to open.
  */
 export interface UpstreamLoginState {
   idp: string;
@@ -36,15 +37,14 @@ const PREFIX = 'upstream-login.';
 type StateSnapshot = AuthorizationRequestSnapshot & { upstream_login: UpstreamLoginState };
 
 const keyOf = (state: string): string => `${PREFIX}${sha256(state)}`;
-const SEAL_PURPOSE = 'upstream-login-secrets';
+const sealPurpose = (state: string): string => `upstream-login:${state}`;
 
-/** what the row holds: the record with its nonce and verifier sealed under the state */
-type StoredLoginState = Omit<UpstreamLoginState, 'nonce' | 'code_verifier'> & { sealed: string };
+/** what the sealing needs of the key ring */
+export type LoginStateSealer = Pick<KeyRing, 'sealAtRest' | 'openAtRest'>;
 
 /** `parent`: the authorization request's interaction (interaction continuation); null for a page */
-export async function putLoginState(store: Store, state: string, parent: InteractionRecord | null, rec: UpstreamLoginState): Promise<void> {
-  const { nonce, code_verifier, ...rest } = rec;
-  const stored: StoredLoginState = { ...rest, sealed: seal(state, SEAL_PURPOSE, JSON.stringify({ nonce, code_verifier })) };
+export async function putLoginState(keys: LoginStateSealer, store: Store, state: string, parent: InteractionRecord | null, rec: UpstreamLoginState): Promise<void> {
+  const stored = { sealed: keys.sealAtRest(sealPurpose(state), JSON.stringify(rec)) };
   // a page has no authorization request: the row carries the login state only
   const params = (parent ? { ...parent.params, upstream_login: stored } : { upstream_login: stored }) as unknown as StateSnapshot;
   await store.putInteraction({
@@ -58,25 +58,23 @@ export async function putLoginState(store: Store, state: string, parent: Interac
   });
 }
 
-/** Single use: the record is deleted as it is read (atomically); null when unknown, used or expired. */
-export async function takeLoginState(store: Store, state: string, now: number): Promise<UpstreamLoginState | null> {
+/** Single use: the record is deleted as it is read (atomically); null when unknown, used, expired or not opening. */
+export async function takeLoginState(keys: LoginStateSealer, store: Store, state: string, now: number): Promise<UpstreamLoginState | null> {
   const taken = await store.takeInteraction(keyOf(state), now);
-  const row = (taken?.params as Partial<StateSnapshot> | undefined)?.upstream_login as (Partial<StoredLoginState & UpstreamLoginState> & { interaction_id?: unknown }) | undefined;
+  const row = (taken?.params as Partial<StateSnapshot> | undefined)?.upstream_login as (Partial<UpstreamLoginState> & { sealed?: unknown; interaction_id?: unknown }) | undefined;
   if (!row) return null;
-  const rec = (typeof row.sealed === 'string' ? unseal(state, row) : row) as (UpstreamLoginState & { interaction_id?: unknown }) | null;
-  // a row without a sealed part was written by a version before sealing (≤ 10 minutes old during an upgrade)
-  if (!rec || typeof rec.nonce !== 'string' || typeof rec.code_verifier !== 'string') return null;
+  // a row without a sealed part was written by a version before sealing (its rows expire within 10 minutes)
+  const rec = (typeof row.sealed === 'string' ? unseal(keys, state, row.sealed) : row) as (UpstreamLoginState & { interaction_id?: unknown }) | null;
+  if (!rec || typeof rec.idp !== 'string' || typeof rec.nonce !== 'string' || typeof rec.code_verifier !== 'string') return null;
   // a state written before continuations existed (a rolling upgrade): it belongs to an interaction
   if (!rec.continuation && typeof rec.interaction_id === 'string') return { ...rec, continuation: { kind: 'interaction', interaction_id: rec.interaction_id } };
   return rec.continuation ? rec : null;
 }
 
-/** the row with its nonce and verifier opened; null when they do not open under this state */
-function unseal(state: string, row: Partial<StoredLoginState>): Partial<UpstreamLoginState> | null {
+/** the sealed record; null when it does not open under this state and the master secret */
+function unseal(keys: LoginStateSealer, state: string, sealed: string): unknown {
   try {
-    const { sealed, ...rest } = row;
-    const secrets = JSON.parse(open(state, SEAL_PURPOSE, sealed!)) as { nonce?: unknown; code_verifier?: unknown };
-    return { ...rest, nonce: secrets.nonce as string, code_verifier: secrets.code_verifier as string };
+    return JSON.parse(keys.openAtRest(sealPurpose(state), sealed)) as unknown;
   } catch {
     return null;
   }

@@ -70,7 +70,7 @@ async function redirectToIdp(ctx: AsContext, idpId: string, continuation: Contin
   const nonce = oauth.generateRandomNonce();
   const code_verifier = oauth.generateRandomCodeVerifier();
   const max_age = upstreamMaxAge(parent);
-  await putLoginState(ctx.store, state, parent, { idp: idp.id, continuation, ...(browser ? { browser } : {}), nonce, code_verifier, created_at: now, ...(max_age !== undefined ? { max_age } : {}) });
+  await putLoginState(ctx.keys, ctx.store, state, parent, { idp: idp.id, continuation, ...(browser ? { browser } : {}), nonce, code_verifier, created_at: now, ...(max_age !== undefined ? { max_age } : {}) });
 
   const url = new URL(as.authorization_endpoint!);
   const q = url.searchParams;
