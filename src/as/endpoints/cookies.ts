@@ -12,6 +12,8 @@ export const interactionCookie = (s: Settings): string => name(s, 'portcullis_in
 export const loginCsrfCookie = (s: Settings): string => name(s, 'portcullis_login_csrf');
 /** binds an upstream IdP sign-in started from a page (not an authorization request) to this browser */
 export const upstreamLoginCookie = (s: Settings): string => name(s, 'portcullis_upstream_login');
+/** proof that this browser's session was signed in on one authorization request's own login page (prompt=login, max_age) */
+export const reauthCookie = (s: Settings): string => name(s, 'portcullis_reauth');
 /** the /device page's double-submit CSRF token of the entry and sign-in forms; also the browser key of its rate limit */
 export const deviceCsrfCookie = (s: Settings): string => name(s, 'portcullis_device_csrf');
 /** the normalized user code the browser is approving on the /device page */

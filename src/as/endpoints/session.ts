@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { randomToken, sha256 } from '../../core/random.js';
+import { constantTimeEqual, randomToken, sha256 } from '../../core/random.js';
 import type { UserRecord } from '../../store/types.js';
 import type { AsContext } from '../context.js';
 import { federationOf } from '../federation/federation.js';
 import type { Params } from '../params.js';
 import { verifyPassword } from '../passwords.js';
 import { rateLimitsOf } from '../rate-limits/index.js';
-import { clearCookie, readCookie, sessionCookie, setCookie } from './cookies.js';
+import { clearCookie, readCookie, reauthCookie, sessionCookie, setCookie } from './cookies.js';
 
 /**
  * The browser session shared by every page (sign-in during authorization, "Connected apps"): a random id in a
@@ -80,13 +80,31 @@ export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginRes
  * A new session for `user`, its cookie set on `headers`. `authTime` (ms): when an upstream IdP says the user
  * authenticated, kept as the session's sign-in time (never later than now); absent: now.
  */
-export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord, authTime?: number): Promise<void> {
+export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord, authTime?: number): Promise<{ sid: string }> {
   const now = ctx.clock();
   const sid = randomToken();
   const signedIn = authTime !== undefined && Number.isSafeInteger(Math.floor(authTime)) ? Math.min(now, Math.floor(authTime)) : now;
   await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: signedIn, expires_at: now + SESSION_TTL_MS });
   setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
+  return { sid };
 }
+
+/**
+ * OIDC Core §3.1.2.1 (prompt=login, max_age): the session `sid` was signed in on the login page of the authorization
+ * request `interactionId` — an HMAC under the secret session id, so it needs no storage, cannot be made without the
+ * session, and proves nothing for another request or another session. Set by that sign-in, checked by
+ * `signedInFor`.
+ */
+export function markSignedInFor(ctx: AsContext, headers: Headers, sid: string, interactionId: string): void {
+  setCookie(headers, reauthCookie(ctx.settings), reauthProof(sid, interactionId), { maxAge: 600, secure: ctx.settings.secureCookies });
+}
+
+export function signedInFor(ctx: AsContext, req: Request, session: SignedIn, interactionId: string): boolean {
+  const proof = readCookie(req, reauthCookie(ctx.settings));
+  return proof !== undefined && constantTimeEqual(proof, reauthProof(session.sid, interactionId));
+}
+
+const reauthProof = (sid: string, interactionId: string): string => createHmac('sha256', sid).update(`portcullis reauth ${interactionId}`).digest('base64url');
 
 export async function endSession(ctx: AsContext, session: SignedIn, headers: Headers): Promise<void> {
   await ctx.store.deleteSession(sha256(session.sid));

@@ -3,7 +3,7 @@ import { importJWK } from 'jose';
 import type { AsContext } from '../context.js';
 import { constantTimeEqual, sha256 } from '../../core/random.js';
 import { clearCookie, interactionCookie, readCookie, upstreamLoginCookie } from '../endpoints/cookies.js';
-import { startSession } from '../endpoints/session.js';
+import { markSignedInFor, startSession } from '../endpoints/session.js';
 import { mapClaims } from './claims.js';
 import { returnLocation, safeReturnTo } from './continuation.js';
 import { requestOptions } from './discovery.js';
@@ -148,7 +148,9 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   if (!interaction) clearCookie(headers, upstreamLoginCookie(ctx.settings), ctx.settings.secureCookies);
   // OIDC Core §2: the user authenticated when the IdP says (its single sign-on session may be older than this visit)
-  await startSession(ctx, headers, user, typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined);
+  const { sid } = await startSession(ctx, headers, user, typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined);
+  // signed in on this authorization request's own login page, held to its max_age upstream (prompt=login, max_age)
+  if (interaction) markSignedInFor(ctx, headers, sid, interaction.id);
   return new Response(null, { status: 303, headers });
 }
 

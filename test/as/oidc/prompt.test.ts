@@ -159,6 +159,30 @@ describe('OpenID Connect Core §3.1.2.1 prompt=login, select_account, consent an
     assert.match(await posted.text(), /name="password"/);
   });
 
+  it('prompt=login: a session started elsewhere (another tab, the account page) while the request waits does not count; only its own login page does (oidc.prompt.login)', async () => {
+    const jar = await signedIn();
+    const { verifier, challenge } = pkcePair();
+    const start = await h.request(authorizeUrl(challenge, { prompt: 'login' }), { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.take(start);
+    const interaction = new URL(start.headers.get('location')!, ISSUER).href;
+    assert.match(await (await h.request(interaction, { headers: { cookie: jar.header() } })).text(), /name="password"/);
+    // a new session from the account page, in the same browser, after the request started
+    h.clock.advance(1000);
+    jar.take(new Response(null, { headers: [['set-cookie', 'portcullis_session=; Max-Age=0']] }));
+    const accountPage = await h.request('/account', { headers: { cookie: jar.header() } });
+    jar.take(accountPage);
+    const accountHtml = await accountPage.text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(accountHtml)![1]!;
+    const signIn = await h.request('/account/login', { method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, username: 'alice', password: PASSWORDS.alice! }).toString(), headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER } });
+    assert.equal(signIn.status, 303, 'signed in on the account page');
+    jar.take(signIn);
+    const again = await h.request(interaction, { headers: { cookie: jar.header() } });
+    assert.match(await again.text(), /name="password"/, 'still the login form of this request');
+    // signing in on the request's own page completes it
+    const { location } = await driveAuthorization(fetcher, interaction, { username: 'alice', password: PASSWORDS.alice!, jar });
+    assert.ok((await idToken(new URL(location), verifier)).auth_time);
+  });
+
   it('prompt=consent: the consent page although consent is remembered (oidc.prompt.consent)', async () => {
     const jar = await signedIn();
     const { pages, location } = await authorize(jar, { prompt: 'consent' });

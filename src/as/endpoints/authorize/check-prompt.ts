@@ -38,10 +38,13 @@ export interface SessionDemand {
 /**
  * Must the user authenticate again for this request? OIDC Core §3.1.2.1: `login` / `select_account` ask for a sign-in
  * made for this request (the login form, where another account can be chosen); `max_age` for one at most that many
- * seconds old (`max_age=0` is `prompt=login`). A sign-in made after the request started satisfies both.
+ * seconds old (`max_age=0` is `prompt=login`). `signedInHere`: this browser's session comes from a sign-in made on this
+ * request's own login page (password, or its upstream IdP held to max_age) — a session started anywhere else (another
+ * tab, the account page's IdP button, which a single sign-on session at the IdP answers without a password) does not
+ * count, however new.
  */
-export function reauthenticationNeeded(demand: SessionDemand, requestedAt: number, authTime: number, now: number): boolean {
-  if (authTime >= requestedAt) return false;
+export function reauthenticationNeeded(demand: SessionDemand, authTime: number, now: number, signedInHere: boolean): boolean {
+  if (signedInHere) return false;
   if (demand.prompt?.some((p) => p === 'login' || p === 'select_account')) return true;
   return demand.max_age !== undefined && now - authTime > demand.max_age * 1000;
 }

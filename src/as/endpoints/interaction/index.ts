@@ -12,9 +12,9 @@ import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
 import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
 import { reauthenticationNeeded } from '../authorize/check-prompt.js';
-import { clearCookie, interactionCookie, readCookie } from '../cookies.js';
+import { clearCookie, interactionCookie, readCookie, reauthCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
-import { checkLogin, currentSession, startSession, type SignedIn } from '../session.js';
+import { checkLogin, currentSession, markSignedInFor, signedInFor, startSession, type SignedIn } from '../session.js';
 import { Params } from '../../params.js';
 import { federationOf, upstreamButtons } from '../../federation/index.js';
 
@@ -55,7 +55,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   // OIDC Core §3.1.2.1: prompt=login / select_account / max_age ask for a sign-in newer than the session's;
   // prompt=none never shows a page: the client is told instead (§3.1.2.6)
   const silent = interaction.params.prompt?.includes('none') === true;
-  if (!user || user.disabled || !session || session.user.id !== user.id || reauthenticationNeeded(interaction.params, interaction.created_at, session.auth_time, now)) {
+  if (!user || user.disabled || !session || session.user.id !== user.id || reauthenticationNeeded(interaction.params, session.auth_time, now, signedInFor(ctx, req, session, id))) {
     return silent ? refuseSilently(ctx, interaction, 'login_required', 'the user must sign in') : showLogin(ctx, interaction, formTargets);
   }
 
@@ -129,7 +129,8 @@ async function login(ctx: AsContext, interaction: InteractionRecord, form: Param
   if (!result.ok) return showLogin(ctx, interaction, formTargets, result.error, result.username);
   await ctx.store.setInteractionUser(interaction.id, result.user.id);
   const headers = new Headers({ location: `${ctx.settings.endpoints.interaction}/${interaction.id}`, 'cache-control': 'no-store' });
-  await startSession(ctx, headers, result.user);
+  const { sid } = await startSession(ctx, headers, result.user);
+  markSignedInFor(ctx, headers, sid, interaction.id);
   return new Response(null, { status: 303, headers });
 }
 
@@ -183,6 +184,7 @@ async function refuseSilently(ctx: AsContext, interaction: InteractionRecord, co
 
 function withClearedInteraction(ctx: AsContext, res: Response): Response {
   clearCookie(res.headers, interactionCookie(ctx.settings), ctx.settings.secureCookies);
+  clearCookie(res.headers, reauthCookie(ctx.settings), ctx.settings.secureCookies);
   return res;
 }
 
