@@ -111,16 +111,21 @@ describe('OpenID Connect Core §3.1.2.1 prompt=none (oidc.prompt.none)', () => {
     assertError(location, 'login_required');
   });
 
-  it('the interaction is used up by the refusal: replaying it shows the invalid-link page (oidc.prompt.none)', async () => {
+  it('answered by /authorize itself: no interaction stored, no cookie set, nothing of another tab\'s pending request touched (oidc.prompt.none)', async () => {
     const jar = new CookieJar();
+    // another tab's interactive request, waiting at its login page
     const { challenge } = pkcePair();
-    const start = await h.request(authorizeUrl(challenge, { prompt: 'none' }), { redirect: 'manual' });
-    jar.take(start);
-    const interaction = start.headers.get('location')!;
-    const first = await h.request(interaction, { redirect: 'manual', headers: { cookie: jar.header() } });
-    assert.equal(first.status, 303);
-    const again = await h.request(interaction, { redirect: 'manual', headers: { cookie: jar.header() } });
-    assert.equal(again.status, 400);
+    const pending = await h.request(authorizeUrl(challenge), { redirect: 'manual' });
+    jar.take(pending);
+    const cookieBefore = jar.header();
+    const silent = await h.request(authorizeUrl(pkcePair().challenge, { prompt: 'none' }), { redirect: 'manual', headers: { cookie: jar.header() } });
+    assert.equal(silent.status, 303);
+    assertError(new URL(silent.headers.get('location')!), 'login_required');
+    assert.deepEqual(silent.headers.getSetCookie(), [], 'no cookie set or cleared');
+    jar.take(silent);
+    assert.equal(jar.header(), cookieBefore);
+    const page = await h.request(new URL(pending.headers.get('location')!, ISSUER).href, { headers: { cookie: jar.header() } });
+    assert.equal(page.status, 200, 'the other request still shows its login page');
   });
 });
 

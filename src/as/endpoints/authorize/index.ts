@@ -12,6 +12,7 @@ import { interactionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkPkce } from './check-pkce.js';
 import { checkPrompt } from './check-prompt.js';
+import { silentAuthorization } from './silent.js';
 import { redirectUriMatches } from './check-redirect-uri.js';
 import { checkResource } from './check-resource.js';
 import { checkScope } from './check-scope.js';
@@ -76,6 +77,9 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     ctx.log.info({ event: 'client_trust', client_id: client.client_id, verdict: verdict.kind, reason: verdict.reason, version: client.version }, 'client not allowed by the trust policy');
     await ctx.audit.record('trust.decision', { decision: verdict.kind === 'denied' ? 'deny' : 'ask', policy: ctx.settings.config.trust.mode, reason: verdict.reason }, { client_id: client.client_id });
     if (verdict.kind === 'denied') return trustDeniedPage(ctx.settings, client.client_id);
+    // OIDC Core §3.1.2.6: prompt=none shows no page; the (validated) redirect tells the app that a person must act
+    const silent = promptNone(params);
+    if (silent) return redirectWithError(ctx, redirect_uri, new OAuthError('interaction_required', 'this application awaits review by an administrator'), silent.state);
     return awaitingApprovalPage(ctx.settings, client, verdict.reason);
   }
 
@@ -109,6 +113,8 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
       loopback_only: client.loopback_only,
       ...session,
     };
+    // OIDC Core §3.1.2.1: prompt=none is answered now, without a page or a stored interaction
+    if (snapshot.prompt?.includes('none')) return await silentAuthorization(ctx, req, snapshot);
     const now = ctx.clock();
     const id = randomToken();
     await ctx.store.putInteraction({ id, params: snapshot, csrf: randomToken(), user_id: null, created_at: now, expires_at: now + INTERACTION_TTL_MS });
@@ -136,6 +142,15 @@ export function redirectWithError(ctx: AsContext, redirect_uri: string, e: OAuth
     state,
   });
   return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+}
+
+/** a well-formed prompt=none request (its state): answered without a page even before the rest is checked */
+function promptNone(params: Params): { state: string | undefined } | null {
+  try {
+    return params.one('prompt', { max: 256 })?.split(' ').includes('none') ? { state: params.one('state', { max: 2048 }) } : null;
+  } catch {
+    return null;
+  }
 }
 
 function clientFailureText(e: ClientResolutionError): string {

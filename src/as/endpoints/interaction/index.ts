@@ -1,8 +1,7 @@
 import { controlDisabled } from '../../../core/controls.js';
-import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../../core/errors.js';
 import { isLoopbackUrl } from '../../../core/urls.js';
-import { constantTimeEqual, randomToken, sha256 } from '../../../core/random.js';
+import { constantTimeEqual } from '../../../core/random.js';
 import type { InteractionRecord, UserRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { consentPage } from '../../pages/consent.js';
@@ -10,11 +9,12 @@ import { errorPage, tooManyRequestsPage } from '../../pages/error.js';
 import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
-import { authorizationResponseUrl, redirectWithError } from '../authorize/index.js';
+import { redirectWithError } from '../authorize/index.js';
 import { reauthenticationNeeded } from '../authorize/check-prompt.js';
 import { clearCookie, interactionCookie, readCookie, reauthCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkLogin, currentSession, markSignedInFor, signedInFor, startSession, type SignedIn } from '../session.js';
+import { consentRemembered, issueCode } from './grant.js';
 import { Params } from '../../params.js';
 import { federationOf, upstreamButtons } from '../../federation/index.js';
 
@@ -52,11 +52,10 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   }
   // OpenID Connect Core §2: the code's auth_time is when its user signed in, the start of this browser's session; when
   // that session is gone (signed out, expired, another user signed in since) the user signs in again, no time is made up.
-  // OIDC Core §3.1.2.1: prompt=login / select_account / max_age ask for a sign-in newer than the session's;
-  // prompt=none never shows a page: the client is told instead (§3.1.2.6)
-  const silent = interaction.params.prompt?.includes('none') === true;
+  // OIDC Core §3.1.2.1: prompt=login / select_account / max_age ask for a sign-in made on this request's login page
+  // (prompt=none never gets here: /authorize answers it without a page, silent.ts)
   if (!user || user.disabled || !session || session.user.id !== user.id || reauthenticationNeeded(interaction.params, session.auth_time, now, signedInFor(ctx, req, session, id))) {
-    return silent ? refuseSilently(ctx, interaction, 'login_required', 'the user must sign in') : showLogin(ctx, interaction, formTargets);
+    return showLogin(ctx, interaction, formTargets);
   }
 
   if (step === 'consent') {
@@ -77,20 +76,9 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
     return errorPage(ctx.settings, 400, 'Invalid decision', 'Choose Approve or Deny.');
   }
 
-  // Remembered consent: same user, client, resource, document version, and scopes already granted.
-  // Clients whose redirect URIs are all loopback are asked every time (ARCHITECTURE.md "Consent"), and so is any
-  // request that redirects to loopback: any local program can claim that port ([SEC] "Localhost Redirect URI Risks").
-  // requested ∩ allowed-for-the-client (at /authorize) ∩ permitted-for-the-user (issue 3: roles)
+  if (await consentRemembered(ctx, user, interaction.params)) return approve(ctx, interaction, session, false);
   const p = { ...interaction.params, scope: narrowToUser(ctx.settings, interaction.params.resource, user, interaction.params.scope) };
   const loopbackRedirect = p.loopback_only || isLoopbackUrl(p.redirect_uri);
-  // OIDC Core §3.1.2.1 prompt=consent: asked again even when remembered
-  if (ctx.settings.config.consent.remember && !loopbackRedirect && interaction.params.prompt?.includes('consent') !== true) {
-    const prior = await ctx.store.getConsent(user.id, p.client_id, p.resource);
-    if (prior && prior.client_version === p.client_version && p.scope.every((s) => prior.scope.includes(s))) {
-      return approve(ctx, interaction, session, false);
-    }
-  }
-  if (silent) return refuseSilently(ctx, interaction, 'consent_required', 'the user must approve this application');
   const resource = ctx.settings.resources.find((r) => r.id === p.resource);
   const html = consentPage({
     action: `${ctx.settings.endpoints.interaction}/${id}/consent`,
@@ -134,52 +122,11 @@ async function login(ctx: AsContext, interaction: InteractionRecord, form: Param
   return new Response(null, { status: 303, headers });
 }
 
-/**
- * Issue the code: the interaction is taken (single use), the grant and code written in one transaction. Their
- * auth_time is the session's sign-in, not this approval: remembered consent approves without any authentication.
- */
+/** The user approved (or had approved before): the interaction is taken (single use) and the code issued. */
 async function approve(ctx: AsContext, interaction: InteractionRecord, session: SignedIn, explicit: boolean): Promise<Response> {
-  const now = ctx.clock();
-  const { user, auth_time } = session;
-  const taken = await ctx.store.takeInteraction(interaction.id, now);
-  if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
-  const p = { ...taken.params, scope: narrowToUser(ctx.settings, taken.params.resource, user, taken.params.scope) };
-  if (explicit && ctx.settings.config.consent.remember && !p.loopback_only) {
-    await ctx.store.putConsent({ user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, client_version: p.client_version, created_at: now });
-  }
-  const code = randomToken();
-  const grant_id = randomUUID();
-  await ctx.store.createGrantWithCode(
-    { id: grant_id, user_id: user.id, client_id: p.client_id, resource: p.resource, scope: p.scope, created_at: now, auth_time, revoked_at: null, revoked_reason: null },
-    {
-      code_hash: sha256(code),
-      grant_id,
-      client_id: p.client_id,
-      user_id: user.id,
-      redirect_uri: p.redirect_uri,
-      code_challenge: p.code_challenge,
-      code_challenge_method: 'S256',
-      scope: p.scope,
-      resource: p.resource,
-      nonce: p.nonce,
-      auth_time,
-      created_at: now,
-      expires_at: now + ctx.settings.config.tokens.code_ttl * 1000,
-      consumed_at: null,
-    },
-  );
-  ctx.log.info({ event: explicit ? 'consent_granted' : 'consent_remembered', client_id: p.client_id, user_id: user.id, grant_id, scope: p.scope }, 'authorization granted');
-  await ctx.audit.record('consent.granted', { resource: p.resource, scope: p.scope, remembered: !explicit, client_version: p.client_version }, { user_id: user.id, client_id: p.client_id });
-  const location = authorizationResponseUrl(ctx, p.redirect_uri, { code, state: p.state });
-  return withClearedInteraction(ctx, new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } }));
-}
-
-/** OIDC Core §3.1.2.6: prompt=none and a page would be needed: the request ends (single use) with the error at the client */
-async function refuseSilently(ctx: AsContext, interaction: InteractionRecord, code: 'login_required' | 'consent_required', description: string): Promise<Response> {
   const taken = await ctx.store.takeInteraction(interaction.id, ctx.clock());
   if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
-  ctx.log.info({ event: 'prompt_none_refused', error: code, client_id: taken.params.client_id }, 'prompt=none: a page would be needed');
-  return withClearedInteraction(ctx, redirectWithError(ctx, taken.params.redirect_uri, new OAuthError(code, description), taken.params.state));
+  return withClearedInteraction(ctx, await issueCode(ctx, taken.params, session, explicit));
 }
 
 function withClearedInteraction(ctx: AsContext, res: Response): Response {
