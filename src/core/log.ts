@@ -43,6 +43,13 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
       // of pino's path redaction, whose wildcard paths cost ~20 µs a line (8 % of a client_credentials grant)
       formatters: { log: (o) => redact(o, 0) },
       serializers: { err: serializeErr },
+      // values interpolated into the message (`log.info('%j', obj)`) are redacted as the line's object is
+      hooks: {
+        logMethod(args, method) {
+          for (let i = 1; i < args.length; i++) if (args[i] !== null && typeof args[i] === 'object') args[i] = redact(args[i] as Record<string, unknown>, 0);
+          return method.apply(this, args);
+        },
+      },
       mixin: () => {
         const reqId = requestContext.getStore()?.reqId;
         return reqId === undefined ? {} : { req_id: reqId };
@@ -54,10 +61,13 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
   );
   // a child's bindings are written once, at child(), without the log formatter: redacted here (children are made
   // with Object.create(parent), so they inherit this child() too)
-  const child = logger.child;
+  const { child, setBindings } = logger;
   logger.child = function (this: Logger, bindings, options) {
     return child.call(this, redact(bindings, 0), options);
   } as Logger['child'];
+  logger.setBindings = function (this: Logger, bindings) {
+    setBindings.call(this, redact(bindings, 0));
+  };
   return logger;
 }
 
@@ -67,6 +77,19 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
  * serialized first (pino's error serializer runs after this hook and would otherwise see the unredacted error).
  */
 function redact<T extends Record<string, unknown>>(o: T, depth: number): T {
+  // an instance that serializes itself (toJSON) is logged as what it serializes to: that is what is walked
+  const proto: unknown = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null && !Array.isArray(o) && typeof o.toJSON === 'function') {
+    let json: unknown;
+    try {
+      json = (o.toJSON as () => unknown)();
+    } catch {
+      return o; // pino meets the same error as it always did
+    }
+    if (json === null || typeof json !== 'object') return o;
+    const redacted = redact(json as Record<string, unknown>, depth);
+    return (redacted === json ? o : redacted) as T;
+  }
   let out: Record<string, unknown> | undefined;
   for (const key in o) {
     if (!Object.hasOwn(o, key)) continue;
@@ -76,7 +99,8 @@ function redact<T extends Record<string, unknown>>(o: T, depth: number): T {
     else if (depth === 0 && key === 'err' && value instanceof Error) next = markSerialized(redact(serializeErr(value) as Record<string, unknown>, 1));
     else if (depth < REDACT_DEPTH && value !== null && typeof value === 'object') next = redact(value as Record<string, unknown>, depth + 1);
     if (next !== value) {
-      out ??= Array.isArray(o) ? [...(o as unknown[])] as unknown as Record<string, unknown> : { ...o };
+      // the copy keeps the prototype (a class's own serialization is not lost) and copies own enumerable members
+      out ??= Array.isArray(o) ? ([...(o as unknown[])] as unknown as Record<string, unknown>) : Object.assign(Object.create(proto as object | null) as Record<string, unknown>, o);
       out[key] = next;
     }
   }

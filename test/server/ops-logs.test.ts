@@ -109,4 +109,32 @@ describe('issue 6 "Operations": structured logs', () => {
     // redaction copies: the object the caller logged still holds its value
     assert.equal(caller.headers.authorization, 'Bearer leak-not-mutated');
   });
+
+  it('redaction (ops.logs.no-secrets): interpolated values, setBindings, and what a class serializes itself to (toJSON)', () => {
+    const cap = captureLog('info');
+    cap.log.info('request %j and %o', { token: 'leak-interp-1', ok: 'visible-4' }, { nested: { password: 'leak-interp-2' } });
+    cap.log.info({ msg2: 'x' }, 'with object first %j', { client_secret: 'leak-interp-3' });
+    const child = cap.log.child({ tenant: 'visible-5' });
+    child.setBindings({ refresh_token: 'leak-set-bindings' });
+    child.info('after setBindings');
+    class Credentials {
+      constructor(
+        readonly user: string,
+        readonly other: string,
+        readonly password: string,
+      ) {}
+      toJSON() {
+        return { user: this.user, password: this.password };
+      }
+    }
+    class Opaque {
+      readonly secret = 'leak-own-field';
+      readonly label = 'visible-6';
+    }
+    cap.log.info({ creds: new Credentials('visible-7', 'hidden-by-toJSON', 'leak-class'), thing: new Opaque(), when: new Date(0), url: new URL('https://visible-8.example/') }, 'classes');
+    const text = cap.text();
+    assert.doesNotMatch(text, /leak-/);
+    assert.doesNotMatch(text, /hidden-by-toJSON/, 'what toJSON leaves out stays out');
+    for (const shown of ['visible-4', 'visible-5', 'visible-6', 'visible-7', '1970-01-01T00:00:00.000Z', 'https://visible-8.example/']) assert.ok(text.includes(shown), shown);
+  });
 });
