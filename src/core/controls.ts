@@ -16,6 +16,8 @@ export type ControlName =
   | 'authz.csrf'
   | 'authz.frame-ancestors'
   | 'authz.interaction-binding'
+  | 'authz.prompt-none'
+  | 'authz.reauthentication'
   // /token
   | 'token.code-single-use'
   | 'token.code-client-binding'

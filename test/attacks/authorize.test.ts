@@ -330,3 +330,26 @@ describe('attack: consent reuse across clients (MCP [SEC] Confused Deputy: per-c
     assert.match(await page.text(), /name="decision"/);
   });
 });
+
+describe('attack: skipping the sign-in an app asked for (OpenID Connect Core §3.1.2.1, §3.1.2.6)', () => {
+  it('prompt=none without a session: no login page, login_required at the client with state and iss, nothing stored (oidc.prompt.none) [bites: authz.prompt-none]', async () => {
+    const { result } = await refusedWithoutWrite(t, () => t.fetch(authorizeUrl(t, { code_challenge: challenge(), prompt: 'none' })));
+    assert.equal(result.status, 303);
+    const loc = new URL(result.headers.get('location')!);
+    assert.equal(loc.origin + loc.pathname, APP_REDIRECT, 'straight back to the client, no interaction page');
+    assert.equal(loc.searchParams.get('error'), 'login_required');
+    assert.equal(loc.searchParams.get('state'), 'st-123');
+    assert.ok(loc.searchParams.get('iss'));
+    assert.deepEqual(result.headers.getSetCookie(), []);
+  });
+
+  it('prompt=login: a live session with remembered consent issues no code until the user signs in again (oidc.prompt.login) [bites: authz.reauthentication]', async () => {
+    const jar = new CookieJar();
+    await authorizeCode(t, { client_id: PUBLIC_CLIENT }, jar); // signed in, consent remembered
+    const again = await t.fetch(authorizeUrl(t, { client_id: PUBLIC_CLIENT, code_challenge: challenge(), prompt: 'login' }), { headers: { cookie: jar.header() } });
+    jar.take(again);
+    const page = await t.fetch(again.headers.get('location')!, { headers: { cookie: jar.header() } });
+    assert.equal(page.status, 200, 'a page, not a redirect with a code');
+    assert.match(await page.text(), /name="password"/);
+  });
+});

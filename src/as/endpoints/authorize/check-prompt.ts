@@ -1,3 +1,4 @@
+import { controlDisabled } from '../../../core/controls.js';
 import { OAuthError } from '../../../core/errors.js';
 
 /** OpenID Connect Core §3.1.2.1 `prompt` values this server honours (OIDC Core §15.1: every OP supports none and login) */
@@ -44,7 +45,7 @@ export interface SessionDemand {
  * count, however new.
  */
 export function reauthenticationNeeded(demand: SessionDemand, authTime: number, now: number, signedInHere: boolean): boolean {
-  if (signedInHere) return false;
+  if (signedInHere || controlDisabled('authz.reauthentication')) return false;
   if (demand.prompt?.some((p) => p === 'login' || p === 'select_account')) return true;
   return demand.max_age !== undefined && now - authTime > demand.max_age * 1000;
 }

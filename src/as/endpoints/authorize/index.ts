@@ -114,7 +114,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
       ...session,
     };
     // OIDC Core §3.1.2.1: prompt=none is answered now, without a page or a stored interaction
-    if (snapshot.prompt?.includes('none')) return await silentAuthorization(ctx, req, snapshot);
+    if (snapshot.prompt?.includes('none') && !controlDisabled('authz.prompt-none')) return await silentAuthorization(ctx, req, snapshot);
     const now = ctx.clock();
     const id = randomToken();
     await ctx.store.putInteraction({ id, params: snapshot, csrf: randomToken(), user_id: null, created_at: now, expires_at: now + INTERACTION_TTL_MS });
