@@ -1,5 +1,5 @@
 import { controlDisabled } from '../../../core/controls.js';
-import { OAuthError, safeDescription, wireCode } from '../../../core/errors.js';
+import { OAuthError } from '../../../core/errors.js';
 import { randomToken } from '../../../core/random.js';
 import type { AuthorizationRequestSnapshot } from '../../../store/types.js';
 import { ClientResolutionError, type OAuthClient } from '../../clients/types.js';
@@ -11,6 +11,7 @@ import { Params, parseScope } from '../../params.js';
 import { interactionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkPkce } from './check-pkce.js';
+import { redirectWithError } from './response.js';
 import { checkPrompt } from './check-prompt.js';
 import { silentAuthorization } from './silent.js';
 import { redirectUriMatches } from './check-redirect-uri.js';
@@ -125,23 +126,6 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     if (e instanceof OAuthError) return redirectWithError(ctx, redirect_uri, e, state);
     throw e;
   }
-}
-
-/** An authorization response: code or error, state echoed, iss always (RFC 9207 §2). */
-export function authorizationResponseUrl(ctx: AsContext, redirect_uri: string, values: Record<string, string | null | undefined>): string {
-  const u = new URL(redirect_uri);
-  for (const [k, v] of Object.entries(values)) if (v != null) u.searchParams.append(k, v);
-  if (!controlDisabled('authz.iss-in-response')) u.searchParams.append('iss', ctx.settings.issuer);
-  return u.toString();
-}
-
-export function redirectWithError(ctx: AsContext, redirect_uri: string, e: OAuthError, state: string | null | undefined): Response {
-  const location = authorizationResponseUrl(ctx, redirect_uri, {
-    error: wireCode(e.code),
-    error_description: e.description ? safeDescription(e.description) : undefined,
-    state,
-  });
-  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
 }
 
 /** a well-formed prompt=none request (its state): answered without a page even before the rest is checked */

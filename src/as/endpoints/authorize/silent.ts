@@ -4,7 +4,7 @@ import type { AsContext } from '../../context.js';
 import { consentRemembered, issueCode } from '../interaction/grant.js';
 import { currentSession } from '../session.js';
 import { reauthenticationNeeded } from './check-prompt.js';
-import { redirectWithError } from './index.js';
+import { redirectWithError } from './response.js';
 
 /**
  * OpenID Connect Core §3.1.2.1 prompt=none, answered here without any page, cookie or stored interaction: a code when

@@ -4,7 +4,7 @@ import { isLoopbackUrl } from '../../../core/urls.js';
 import type { AuthorizationRequestSnapshot, UserRecord } from '../../../store/types.js';
 import type { AsContext } from '../../context.js';
 import { narrowToUser } from '../../user-scopes.js';
-import { authorizationResponseUrl } from '../authorize/index.js';
+import { authorizationResponseUrl } from '../authorize/response.js';
 import type { SignedIn } from '../session.js';
 
 /**

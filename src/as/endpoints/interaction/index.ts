@@ -9,7 +9,7 @@ import { errorPage, tooManyRequestsPage } from '../../pages/error.js';
 import { formTargetFor, pageHeaders } from '../../pages/layout.js';
 import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
-import { redirectWithError } from '../authorize/index.js';
+import { redirectWithError } from '../authorize/response.js';
 import { reauthenticationNeeded } from '../authorize/check-prompt.js';
 import { clearCookie, interactionCookie, readCookie, reauthCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
