@@ -22,7 +22,7 @@ after(async () => {
 
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'];
 const TOKEN_PARAMS = ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id', 'client_secret', 'resource', 'scope', 'refresh_token', 'assertion', 'client_assertion', 'client_assertion_type', 'device_code', 'subject_token', 'subject_token_type', 'requested_token_type', 'audience'];
-const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource', 'nonce', 'response_mode', 'request', 'request_uri', 'prompt'];
+const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource', 'nonce', 'response_mode', 'request', 'request_uri', 'prompt', 'max_age'];
 /** lone surrogates → U+FFFD (encodeURIComponent throws on them: a client-side limit, not the server's) */
 const wellFormed = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
