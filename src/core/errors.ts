@@ -28,8 +28,7 @@ export type OAuthErrorCode =
   | 'expired_token'
   | 'device_access_denied'
   | 'login_required'
-  | 'consent_required'
-  | 'interaction_required';
+  | 'consent_required';
 
 interface ErrorRow {
   status: number;
@@ -71,7 +70,6 @@ export const ERROR_TABLE: Readonly<Record<OAuthErrorCode, ErrorRow>> = {
   // OpenID Connect Core §3.1.2.6: prompt=none could not be honoured without showing the sign-in or consent page
   login_required: { status: 400, source: 'OpenID Connect Core §3.1.2.6' },
   consent_required: { status: 400, source: 'OpenID Connect Core §3.1.2.6' },
-  interaction_required: { status: 400, source: 'OpenID Connect Core §3.1.2.6' },
 };
 
 export class OAuthError extends Error {

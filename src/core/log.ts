@@ -46,7 +46,7 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
       // values interpolated into the message (`log.info('%j', obj)`) are redacted as the line's object is
       hooks: {
         logMethod(args, method) {
-          for (let i = 1; i < args.length; i++) if (args[i] !== null && typeof args[i] === 'object') args[i] = redact(args[i] as Record<string, unknown>, 0);
+          for (let i = 1; i < args.length; i++) args[i] = redact(args[i], 0);
           return method.apply(this, args);
         },
       },
@@ -75,36 +75,60 @@ export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info',
  * `o`, or a copy of it in which every member named in SECRET_KEYS, at this level and up to REDACT_DEPTH levels
  * down (arrays included), is censored; copies are made only along the paths that hold one. A top-level `err` is
  * serialized first (pino's error serializer runs after this hook and would otherwise see the unredacted error).
+ * Anything that is not an object is returned as it is.
  */
-function redact<T extends Record<string, unknown>>(o: T, depth: number): T {
-  // an instance that serializes itself (toJSON) is logged as what it serializes to: that is what is walked
+function redact<T>(o: T, depth: number): T {
+  if (o === null || typeof o !== 'object') return o;
+  const obj = o as Record<string, unknown>;
+  return (selfSerializing(obj) ? redactSerialized(obj, depth) : redactMembers(obj, depth)) as T;
+}
+
+/** an instance with its own serialization (toJSON): what JSON.stringify, so pino, writes is what toJSON returns */
+function selfSerializing(o: Record<string, unknown>): boolean {
   const proto: unknown = Object.getPrototypeOf(o);
-  if (proto !== Object.prototype && proto !== null && !Array.isArray(o) && typeof o.toJSON === 'function') {
-    let json: unknown;
+  return proto !== Object.prototype && proto !== null && !Array.isArray(o) && typeof o.toJSON === 'function';
+}
+
+/**
+ * As pino's paths did: the instance's own members censored first (a copy keeping its prototype), then it serializes
+ * itself once, and what that gives is censored in turn. A toJSON that needs the original (private fields) is asked
+ * of the original; one that fails both times is left for pino to meet as it always did.
+ */
+function redactSerialized(o: Record<string, unknown>, depth: number): unknown {
+  const members = redactMembers(o, depth);
+  let json: unknown;
+  try {
+    json = (members.toJSON as () => unknown)();
+  } catch {
     try {
       json = (o.toJSON as () => unknown)();
     } catch {
-      return o; // pino meets the same error as it always did
+      return members;
     }
-    if (json === null || typeof json !== 'object') return o;
-    const redacted = redact(json as Record<string, unknown>, depth);
-    return (redacted === json ? o : redacted) as T;
   }
+  // `return this`, or a primitive (a Date's string): what the censored instance serializes to already
+  if (json === null || typeof json !== 'object' || json === members || json === o) return members;
+  const redacted = redactMembers(json as Record<string, unknown>, depth);
+  // written as it stands: never asked to serialize itself again
+  return selfSerializing(redacted) ? { ...redacted } : redacted;
+}
+
+function redactMembers(o: Record<string, unknown>, depth: number): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in o) {
     if (!Object.hasOwn(o, key)) continue;
     const value: unknown = o[key];
     let next = value;
     if (SECRET.has(key)) next = censor(value, key);
-    else if (depth === 0 && key === 'err' && value instanceof Error) next = markSerialized(redact(serializeErr(value) as Record<string, unknown>, 1));
-    else if (depth < REDACT_DEPTH && value !== null && typeof value === 'object') next = redact(value as Record<string, unknown>, depth + 1);
+    else if (depth === 0 && key === 'err' && value instanceof Error) next = markSerialized(redactMembers(serializeErr(value) as Record<string, unknown>, 1));
+    else if (depth < REDACT_DEPTH) next = redact(value, depth + 1);
     if (next !== value) {
       // the copy keeps the prototype (a class's own serialization is not lost) and copies own enumerable members
-      out ??= Array.isArray(o) ? ([...(o as unknown[])] as unknown as Record<string, unknown>) : Object.assign(Object.create(proto as object | null) as Record<string, unknown>, o);
+      out ??= Array.isArray(o) ? ([...(o as unknown[])] as unknown as Record<string, unknown>) : Object.assign(Object.create(Object.getPrototypeOf(o) as object | null) as Record<string, unknown>, o);
       out[key] = next;
     }
   }
-  return (out ?? o) as T;
+  return out ?? o;
 }
 
 /** errors serialized in `redact` pass pino's serializer unchanged (it would re-type them as `Object`) */

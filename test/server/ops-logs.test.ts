@@ -132,9 +132,27 @@ describe('issue 6 "Operations": structured logs', () => {
       readonly label = 'visible-6';
     }
     cap.log.info({ creds: new Credentials('visible-7', 'hidden-by-toJSON', 'leak-class'), thing: new Opaque(), when: new Date(0), url: new URL('https://visible-8.example/') }, 'classes');
+    // a toJSON that renames a secret member (pino's paths censored the member before toJSON read it), and one that returns itself
+    class Renamed {
+      constructor(readonly token: string) {}
+      toJSON() {
+        return { kind: 'bearer', value: this.token };
+      }
+    }
+    class Itself {
+      readonly password = 'leak-itself';
+      readonly name = 'visible-9';
+      toJSON() {
+        return this;
+      }
+    }
+    cap.log.info({ renamed: new Renamed('leak-renamed'), itself: new Itself() }, 'self-serializing');
+    cap.log.info('interpolated %j', new Itself());
+    child.setBindings(null as never);
     const text = cap.text();
     assert.doesNotMatch(text, /leak-/);
     assert.doesNotMatch(text, /hidden-by-toJSON/, 'what toJSON leaves out stays out');
+    assert.ok(text.includes('visible-9') && text.includes('"kind":"bearer"'));
     for (const shown of ['visible-4', 'visible-5', 'visible-6', 'visible-7', '1970-01-01T00:00:00.000Z', 'https://visible-8.example/']) assert.ok(text.includes(shown), shown);
   });
 });

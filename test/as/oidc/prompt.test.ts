@@ -215,6 +215,42 @@ describe('OpenID Connect Core §3.1.2.1 prompt=login, select_account, consent an
   });
 });
 
+describe('OpenID Connect Core §3.1.2.1: the corners (oidc.prompt.none, oidc.max-age)', () => {
+  it('an interaction stored with prompt=none (an older /authorize during an upgrade) is answered without a page, used up (oidc.prompt.none)', async () => {
+    const { challenge } = pkcePair();
+    const start = await h.request(authorizeUrl(challenge), { redirect: 'manual' });
+    const jar = new CookieJar();
+    jar.take(start);
+    const url = new URL(start.headers.get('location')!, ISSUER);
+    const id = url.pathname.split('/').pop()!;
+    const row = (await h.store.takeInteraction(id, h.clock.now))!;
+    await h.store.putInteraction({ ...row, params: { ...row.params, prompt: ['none'] } });
+    const res = await h.request(url.href, { redirect: 'manual', headers: { cookie: jar.header() } });
+    assert.equal(res.status, 303);
+    assertError(new URL(res.headers.get('location')!), 'login_required');
+    assert.equal(await h.store.getInteraction(id, h.clock.now), null, 'used up');
+  });
+
+  it('max_age holds for the code too: a sign-in made here, then longer than max_age + 30 s on the consent page, signs in again (oidc.max-age)', async () => {
+    const jar = new CookieJar();
+    const { challenge } = pkcePair();
+    // never approved before for these scopes: the consent page is shown after the sign-in
+    const url = authorizeUrl(challenge, { max_age: '0', scope: 'openid email' }, APP, APP_REDIRECT);
+    const start = await h.request(url, { redirect: 'manual' });
+    jar.take(start);
+    const interaction = new URL(start.headers.get('location')!, ISSUER).href;
+    const loginHtml = await (await h.request(interaction, { headers: { cookie: jar.header() } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(loginHtml)![1]!;
+    const login = await h.request(`${interaction}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, username: 'carol', password: PASSWORDS.carol! }).toString(), headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER } });
+    assert.equal(login.status, 303);
+    jar.take(login);
+    h.clock.advance(20_000);
+    assert.match(await (await h.request(interaction, { headers: { cookie: jar.header() } })).text(), /name="decision"/, '20 s later: still the consent page');
+    h.clock.advance(15_000);
+    assert.match(await (await h.request(interaction, { headers: { cookie: jar.header() } })).text(), /name="password"/, '35 s after the sign-in: max_age=0 needs a new one');
+  });
+});
+
 describe('OpenID Connect Core §3.1.2.1: bad prompt and max_age values (oidc.prompt.invalid)', () => {
   const cases: [string, (q: URLSearchParams) => void, RegExp][] = [
     ['prompt=none with another value', (q) => q.set('prompt', 'none login'), /none/],

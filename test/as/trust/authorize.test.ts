@@ -75,16 +75,14 @@ describe('issue 3: review mode shows "awaiting approval" and records the documen
     assert.equal((await authorize(h)).status, 403);
     assert.equal(fingerprint(h), again, 'a second attempt with the same document writes nothing');
   });
-  it('prompt=none: no page, interaction_required at the (registered) redirect URI, with state and iss (oidc.prompt.none)', async () => {
+  it('prompt=none too gets the page, never an automatic redirect to the unreviewed client (RFC 9700 §4.11.2) (as.trust.review-pending)', async () => {
     const h = await harness({ mode: 'review' });
     serveCimd(h);
     const res = await h.request(authorizeUrl(pkcePair().challenge, { client_id: CIMD_URL, extra: { prompt: 'none' } }), { redirect: 'manual' });
-    assert.equal(res.status, 303);
-    const loc = new URL(res.headers.get('location')!);
-    assert.equal(loc.searchParams.get('error'), 'interaction_required');
-    assert.equal(loc.searchParams.get('state'), 'st-123');
-    assert.ok(loc.searchParams.get('iss'));
-    assert.equal((await h.store.getClientTrust(CIMD_URL))?.status, 'pending', 'recorded for review as with a page');
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('location'), null);
+    assert.match(await res.text(), /Awaiting approval/);
+    assert.equal((await h.store.getClientTrust(CIMD_URL))?.status, 'pending');
   });
   it('a trusted host skips review', async () => {
     const h = await harness({ mode: 'review', trusted_hosts: ['app.example.com'] });

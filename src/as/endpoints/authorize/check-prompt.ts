@@ -36,16 +36,21 @@ export interface SessionDemand {
   max_age?: number | undefined;
 }
 
+/** time on the consent page, and the clock skew an upstream IdP's auth_time is allowed, past max_age */
+const MAX_AGE_TOLERANCE_MS = 30_000;
+
 /**
  * Must the user authenticate again for this request? OIDC Core §3.1.2.1: `login` / `select_account` ask for a sign-in
  * made for this request (the login form, where another account can be chosen); `max_age` for one at most that many
- * seconds old (`max_age=0` is `prompt=login`). `signedInHere`: this browser's session comes from a sign-in made on this
- * request's own login page (password, or its upstream IdP held to max_age) — a session started anywhere else (another
- * tab, the account page's IdP button, which a single sign-on session at the IdP answers without a password) does not
- * count, however new.
+ * seconds old (`max_age=0` is `prompt=login`), which the code's auth_time must still meet when it is issued (§3.1.3.7
+ * item 13: the client checks it), give or take MAX_AGE_TOLERANCE_MS for a sign-in made here. `signedInHere`: this
+ * browser's session comes from a sign-in made on this request's own login page (password, or its upstream IdP held
+ * to max_age) — a session started anywhere else (another tab, the account page's IdP button, which a single sign-on
+ * session at the IdP answers without a password) does not count, however new.
  */
 export function reauthenticationNeeded(demand: SessionDemand, authTime: number, now: number, signedInHere: boolean): boolean {
-  if (signedInHere || controlDisabled('authz.reauthentication')) return false;
-  if (demand.prompt?.some((p) => p === 'login' || p === 'select_account')) return true;
-  return demand.max_age !== undefined && now - authTime > demand.max_age * 1000;
+  if (controlDisabled('authz.reauthentication')) return false;
+  if (!signedInHere && demand.prompt?.some((p) => p === 'login' || p === 'select_account')) return true;
+  if (demand.max_age === undefined) return false;
+  return now - authTime > demand.max_age * 1000 + (signedInHere ? MAX_AGE_TOLERANCE_MS : 0);
 }

@@ -78,9 +78,8 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     ctx.log.info({ event: 'client_trust', client_id: client.client_id, verdict: verdict.kind, reason: verdict.reason, version: client.version }, 'client not allowed by the trust policy');
     await ctx.audit.record('trust.decision', { decision: verdict.kind === 'denied' ? 'deny' : 'ask', policy: ctx.settings.config.trust.mode, reason: verdict.reason }, { client_id: client.client_id });
     if (verdict.kind === 'denied') return trustDeniedPage(ctx.settings, client.client_id);
-    // OIDC Core §3.1.2.6: prompt=none shows no page; the (validated) redirect tells the app that a person must act
-    const silent = promptNone(params);
-    if (silent) return redirectWithError(ctx, redirect_uri, new OAuthError('interaction_required', 'this application awaits review by an administrator'), silent.state);
+    // prompt=none included: the page, never an automatic redirect to a redirect URI nobody has vetted yet (RFC 9700
+    // §4.11.2: a silent request must not make this server an open redirector for an unreviewed client)
     return awaitingApprovalPage(ctx.settings, client, verdict.reason);
   }
 
@@ -125,15 +124,6 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
   } catch (e) {
     if (e instanceof OAuthError) return redirectWithError(ctx, redirect_uri, e, state);
     throw e;
-  }
-}
-
-/** a well-formed prompt=none request (its state): answered without a page even before the rest is checked */
-function promptNone(params: Params): { state: string | undefined } | null {
-  try {
-    return params.one('prompt', { max: 256 })?.split(' ').includes('none') ? { state: params.one('state', { max: 2048 }) } : null;
-  } catch {
-    return null;
   }
 }
 
