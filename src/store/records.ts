@@ -39,6 +39,8 @@ export interface AuthorizationRequestSnapshot {
   prompt?: ('none' | 'login' | 'consent' | 'select_account')[];
   /** OpenID Connect Core §3.1.2.1 `max_age`, seconds, when the request had one */
   max_age?: number;
+  /** OpenID Connect Core §3.1.2.1 `login_hint`: prefills the sign-in form and goes on to an upstream IdP */
+  login_hint?: string;
 }
 
 export interface SessionRecord {

@@ -85,6 +85,8 @@ async function redirectToIdp(ctx: AsContext, idpId: string, continuation: Contin
   q.set('code_challenge_method', 'S256');
   if (idp.config.send_resource_parameter && idp.config.resource) q.set('resource', idp.config.resource);
   if (max_age !== undefined) q.set('max_age', String(max_age));
+  // OIDC Core §3.1.2.1: the client's hint goes on (Entra, Google and Okta preselect the account with it)
+  if (parent?.params.login_hint) q.set('login_hint', parent.params.login_hint);
   const where = continuation.kind === 'interaction' ? { client_id: parent?.params.client_id } : { return_to: continuation.return_to };
   ctx.log.info({ event: 'upstream_login_start', idp: idp.id, ...where }, 'redirecting to the identity provider');
   return new Response(null, { status: 303, headers: { location: url.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });

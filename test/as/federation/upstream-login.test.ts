@@ -181,6 +181,9 @@ describe('upstream OIDC login (issue 4 item 3)', () => {
     assert.equal(plain.upstreamAuthorize.searchParams.get('max_age'), '900', "the client's max_age as is");
     const none = await toCallback(h, 'google', 'gina');
     assert.equal(none.upstreamAuthorize.searchParams.has('max_age'), false, 'nothing asked, nothing sent');
+    assert.equal(none.upstreamAuthorize.searchParams.has('login_hint'), false);
+    const hinted = await toCallback(h, 'google', 'gina', { extra: { login_hint: 'gina@example.test' } });
+    assert.equal(hinted.upstreamAuthorize.searchParams.get('login_hint'), 'gina@example.test', "the client's login_hint goes on (oidc.login-hint)");
   });
 
   test('an upstream ID token whose auth_time is older than the max_age sent allows is refused (as.federation.max-age-upstream)', async () => {

@@ -251,6 +251,23 @@ describe('OpenID Connect Core §3.1.2.1: the corners (oidc.prompt.none, oidc.max
   });
 });
 
+describe('OpenID Connect Core §3.1.2.1 login_hint (oidc.login-hint)', () => {
+  it('prefills the sign-in form, escaped; what the user typed wins after a failed attempt (oidc.login-hint)', async () => {
+    const { challenge } = pkcePair();
+    const jar = new CookieJar();
+    const start = await h.request(authorizeUrl(challenge, { login_hint: 'carol"><script>x</script>' }), { redirect: 'manual' });
+    jar.take(start);
+    const interaction = new URL(start.headers.get('location')!, ISSUER).href;
+    const html = await (await h.request(interaction, { headers: { cookie: jar.header() } })).text();
+    assert.match(html, /name="username" autocomplete="username" required value="carol&quot;&gt;&lt;script&gt;x&lt;\/script&gt;"/);
+    assert.doesNotMatch(html, /<script>x/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const failed = await h.request(`${interaction}/login`, { method: 'POST', body: new URLSearchParams({ csrf, username: 'bob', password: 'wrong-password' }).toString(), headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER } });
+    assert.equal(failed.status, 401);
+    assert.match(await failed.text(), /name="username" autocomplete="username" required value="bob"/);
+  });
+});
+
 describe('OpenID Connect Core §3.1.2.1: bad prompt and max_age values (oidc.prompt.invalid)', () => {
   const cases: [string, (q: URLSearchParams) => void, RegExp][] = [
     ['prompt=none with another value', (q) => q.set('prompt', 'none login'), /none/],

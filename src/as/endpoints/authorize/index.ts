@@ -99,6 +99,8 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
     const response_mode = params.one('response_mode');
     if (response_mode !== undefined && response_mode !== 'query') throw new OAuthError('invalid_request', 'only response_mode=query is supported');
     const session = checkPrompt(params.one('prompt', { max: 256 }), params.one('max_age', { max: 32 }));
+    // OIDC Core §3.1.2.1: a hint only (what the user types wins); a control character refuses the request (Params)
+    const login_hint = params.one('login_hint', { max: 256 })?.trim();
 
     const snapshot: AuthorizationRequestSnapshot = {
       client_id: client.client_id,
@@ -112,6 +114,7 @@ export async function authorizeEndpoint(ctx: AsContext, req: Request): Promise<R
       client_version: client.version,
       loopback_only: client.loopback_only,
       ...session,
+      ...(login_hint ? { login_hint } : {}),
     };
     // OIDC Core §3.1.2.1: prompt=none is answered now, without a page or a stored interaction
     if (snapshot.prompt?.includes('none') && !controlDisabled('authz.prompt-none')) return await silentAuthorization(ctx, req, snapshot);

@@ -110,7 +110,8 @@ function showLogin(ctx: AsContext, interaction: InteractionRecord, formTargets: 
     clientName: interaction.params.client_name,
     clientHost: clientHost(interaction.params.client_id),
     ...(error ? { error } : {}),
-    ...(username ? { username } : {}),
+    // what the user typed last, else the client's OIDC login_hint
+    ...(username ?? interaction.params.login_hint ? { username: username ?? interaction.params.login_hint } : {}),
     // issue 4 item 3: "Sign in with <IdP>", and the password form unless login.password is off
     upstream: upstreamButtons(ctx, interaction.id, interaction.csrf),
     password: federationOf(ctx).passwordLogin,
