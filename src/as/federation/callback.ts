@@ -20,7 +20,8 @@ import { errorPage } from '../pages/error.js';
  * `GET <issuer>/login/callback/<idp>`: the IdP's authorization response. In order: the browser's binding (the
  * interaction cookie, or for a page the upstream-login cookie), `state` (single use, bound to it), RFC 9207 `iss`, an IdP error, the code exchange with
  * the PKCE verifier, the ID token (signature, iss, aud, exp, iat, nonce — oauth4webapi; Entra tenant rules —
- * issuer.ts), the claims → local user, then a session and back to where the sign-in started: the interaction,
+ * issuer.ts; auth_time against the max_age sent), the claims → local user, then a session starting at the IdP's
+ * auth_time, with the proof that it was signed in for this request, and back to where the sign-in started: the interaction,
  * which goes on to consent exactly as after a password sign-in, or the page (continuation.ts: a path of this
  * server from a fixed list, checked again here). The IdP's tokens are dropped here: never stored, never shown.
  */
