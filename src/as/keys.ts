@@ -191,7 +191,7 @@ export async function generateSigningKey(secret: Buffer, now: number, activatesA
 export interface RotateOptions {
   /** how long the new key is published before it signs: at least one JWKS cache lifetime */
   publishBeforeMs: number;
-  /** the longest a token signed by the old key stays valid: access-token lifetime + clock skew */
+  /** the longest a token signed by the old key stays valid: the longest token lifetime (access or ID token) + clock skew */
   longestTokenMs: number;
 }
 
@@ -213,9 +213,11 @@ export async function rotateSigningKeys(store: Store, secret: Buffer, now: numbe
   return { added, retired };
 }
 
-/** the rotation timing from the configuration (`keys.publish_before_s`; access-token lifetime + clock skew) */
+/** the rotation timing from the configuration (`keys.publish_before_s`; the longest token lifetime + clock skew) */
 export function rotateOptions(config: Pick<Config, 'keys' | 'tokens'>): RotateOptions {
-  return { publishBeforeMs: config.keys.publish_before_s * 1000, longestTokenMs: (config.tokens.access_token_ttl + config.tokens.clock_skew) * 1000 };
+  // an ID token may outlive the access tokens (tokens.id_token_ttl): its key stays published as long as it is valid
+  const longest = Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl ?? 0);
+  return { publishBeforeMs: config.keys.publish_before_s * 1000, longestTokenMs: (longest + config.tokens.clock_skew) * 1000 };
 }
 
 /** who rotated: an administrator in the console, or the operator running `portcullis keys rotate` */

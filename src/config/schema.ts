@@ -114,6 +114,7 @@ export const configSchema = z
     tokens: z
       .object({
         access_token_ttl: z.coerce.number().int().min(60).default(600).describe('Access token lifetime, seconds (min 60)'),
+        id_token_ttl: z.coerce.number().int().min(60).max(86400).optional().describe('OpenID Connect ID token lifetime, seconds (60 to 86400; default: access_token_ttl)'),
         code_ttl: z.coerce.number().int().min(10).max(600).default(60).describe('Authorization code lifetime, seconds'),
         refresh_idle_ttl: z.coerce.number().int().min(60).default(14 * 86400).describe('Refresh token idle lifetime, seconds'),
         refresh_absolute_ttl: z.coerce.number().int().min(60).default(90 * 86400).describe('Refresh token absolute lifetime, seconds'),

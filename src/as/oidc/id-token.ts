@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import type { Config } from '../../config/schema.js';
 import { epochSeconds } from '../../core/time.js';
 import type { UserRecord } from '../../store/types.js';
 import type { AsContext } from '../context.js';
@@ -22,7 +23,7 @@ const MAX_ID_TOKEN_LENGTH = 8192;
  * OpenID Connect Core §2 / §3.1.3.6: an ID token signed with our ES256 keys (published at jwks_uri), typ JWT,
  * iss, sub = the user id, aud = the client, exp, iat, auth_time, nonce when requested; name/email only with the
  * matching scopes. `grant_id` ties it to the grant, so revoking the grant also ends its use as a subject token.
- * Lifetime: the access token lifetime (tokens.access_token_ttl).
+ * Lifetime: tokens.id_token_ttl (default: the access token lifetime).
  */
 export async function signIdToken(ctx: AsContext, input: IdTokenInput): Promise<string> {
   const key = ctx.keys.signingKey();
@@ -39,7 +40,7 @@ export async function signIdToken(ctx: AsContext, input: IdTokenInput): Promise<
     .setSubject(input.user.id)
     .setAudience(input.client_id)
     .setIssuedAt(now)
-    .setExpirationTime(now + ctx.settings.config.tokens.access_token_ttl)
+    .setExpirationTime(now + idTokenTtl(ctx.settings.config))
     .sign(key.privateKey);
 }
 
@@ -89,3 +90,6 @@ export async function verifyOwnIdToken(ctx: AsContext, token: string, client_id:
     throw e;
   }
 }
+
+/** tokens.id_token_ttl, else the access token lifetime (seconds) */
+export const idTokenTtl = (config: Pick<Config, 'tokens'>): number => config.tokens.id_token_ttl ?? config.tokens.access_token_ttl;

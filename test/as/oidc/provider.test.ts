@@ -4,6 +4,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import type { Harness } from '../../helpers/as-harness.js';
 import type { CustomFetch } from 'openid-client';
 import { APP, APP_SECRET, appAuth, ISSUER, OTHER, post, RESOURCE, signIn, startIdp } from '../idjag-issuance/setup.js';
+import { rotateOptions } from '../../../src/as/keys.js';
+import { configSchema } from '../../../src/config/schema.js';
 
 const USERINFO = `${ISSUER}/userinfo`;
 let h: Harness;
@@ -31,6 +33,24 @@ describe('OpenID Connect Core §3.1.3.3: the code flow with scope openid returns
     // no profile or email scope: no such claims
     assert.equal(payload.name, undefined);
     assert.equal(payload.email, undefined);
+  });
+
+  it('tokens.id_token_ttl sets the ID token lifetime (default: the access token lifetime); key rotation keeps a retired key published as long as either token lives (as.oidc.id-token)', async () => {
+    const own = await startIdp({ tokens: { access_token_ttl: 300, id_token_ttl: 3600 } } as never);
+    try {
+      const s = await signIn(own, { scope: 'openid' });
+      assert.equal(s.status, 200, JSON.stringify(s.body));
+      const idt = decodeJwt(s.id_token);
+      assert.equal(idt.exp! - idt.iat!, 3600);
+      const at = decodeJwt(String(s.body.access_token));
+      assert.equal(at.exp! - at.iat!, 300, 'the access token keeps its own lifetime');
+      assert.equal(rotateOptions(own.ctx.settings.config).longestTokenMs, (3600 + own.ctx.settings.config.tokens.clock_skew) * 1000);
+      assert.equal(rotateOptions(h.ctx.settings.config).longestTokenMs, (h.ctx.settings.config.tokens.access_token_ttl + h.ctx.settings.config.tokens.clock_skew) * 1000);
+    } finally {
+      await own.close();
+    }
+    assert.throws(() => configSchema.parse({ tokens: { id_token_ttl: 30 } }), /id_token_ttl/);
+    assert.throws(() => configSchema.parse({ tokens: { id_token_ttl: 86401 } }), /id_token_ttl/);
   });
 
   it('without nonce in the request there is none in the ID token; profile adds name and preferred_username', async () => {
