@@ -11,6 +11,9 @@ export interface RefreshTokenState {
   grant_revoked_at: number | null;
 }
 
+/** why a grant was revoked when a rotated refresh token came back after its grace window ('reuse' below) */
+export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
+
 /**
  * ARCHITECTURE "Tokens": what presenting a refresh token does, given its row (null: unknown).
  * - 'dead': unknown, idle or absolute lifetime over, or its grant revoked

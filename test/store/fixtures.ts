@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { afterEach, beforeEach } from 'node:test';
 import type {
   AuthorizationCodeRecord,
@@ -123,4 +124,15 @@ export function freshStore(open: () => Promise<Store>): () => Store {
     if (!current) throw new Error('store used outside a test');
     return current;
   };
+}
+
+/**
+ * After migration 5 over a version-4 store holding grant 'g-old' (created at T0): the old row is kept with
+ * auth_time null, and a new grant keeps its auth_time (store.grant.auth-time; both backends).
+ */
+export async function assertGrantAuthTimeMigrated(store: Pick<Store, 'getGrant' | 'createGrant'>): Promise<void> {
+  assert.deepEqual(await store.getGrant('g-old'), { id: 'g-old', user_id: 'u1', client_id: 'c1', resource: 'https://mcp.example/mcp', scope: ['openid'], created_at: T0, auth_time: null, revoked_at: null, revoked_reason: null });
+  const g = grant();
+  await store.createGrant(g);
+  assert.equal((await store.getGrant(g.id))?.auth_time, g.auth_time);
 }

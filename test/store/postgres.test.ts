@@ -6,7 +6,7 @@ import { openPostgresStore, PostgresStore } from '../../src/store/postgres/index
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import { SCHEMA_VERSION as SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { storeContract } from './contract.js';
-import { code, grant, refresh, T0, user } from './fixtures.js';
+import { assertGrantAuthTimeMigrated, code, grant, refresh, T0, user } from './fixtures.js';
 import { PG_URL, withPostgres } from './pg-harness.js';
 
 await withPostgres((pg) => {
@@ -70,10 +70,7 @@ await withPostgres((pg) => {
       const store = await openPostgresStore(url);
       try {
         assert.equal(await store.schemaVersion(), 5);
-        assert.deepEqual(await store.getGrant('g-old'), { id: 'g-old', user_id: 'u1', client_id: 'c1', resource: 'https://mcp.example/mcp', scope: ['openid'], created_at: T0, auth_time: null, revoked_at: null, revoked_reason: null });
-        const g = grant();
-        await store.createGrant(g);
-        assert.equal((await store.getGrant(g.id))?.auth_time, g.auth_time);
+        await assertGrantAuthTimeMigrated(store);
       } finally {
         await store.close();
       }

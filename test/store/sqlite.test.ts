@@ -9,7 +9,7 @@ import { openStore } from '../../src/store/open.js';
 import { openMemoryStore, openSqliteStore } from '../../src/store/sqlite/index.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { storeContract } from './contract.js';
-import { code, grant, refresh, T0, user } from './fixtures.js';
+import { assertGrantAuthTimeMigrated, code, grant, refresh, T0, user } from './fixtures.js';
 import { race } from './race.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-'));
@@ -94,10 +94,7 @@ describe('SQLite store', () => {
     const store = openSqliteStore(file);
     try {
       assert.equal(SCHEMA_VERSION, 5);
-      assert.deepEqual(await store.getGrant('g-old'), { id: 'g-old', user_id: 'u1', client_id: 'c1', resource: 'https://mcp.example/mcp', scope: ['openid'], created_at: T0, auth_time: null, revoked_at: null, revoked_reason: null });
-      const g = grant();
-      await store.createGrant(g);
-      assert.equal((await store.getGrant(g.id))?.auth_time, g.auth_time);
+      await assertGrantAuthTimeMigrated(store);
     } finally {
       await store.close();
     }

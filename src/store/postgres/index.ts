@@ -33,7 +33,6 @@ import { toConsent, toInteraction, toSession, toSigningKey, toUser, type Interac
 import { migrate, schemaVersion } from './schema.js';
 import { PostgresTokens } from './tokens.js';
 
-export { REFRESH_REUSE_REASON } from './tokens.js';
 export type { PostgresOptions } from './db.js';
 
 /**

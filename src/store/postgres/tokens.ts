@@ -8,12 +8,9 @@ import {
   type RefreshTokenRecord,
   type RotateResult,
 } from '../types.js';
-import { rotationStep } from '../rules.js';
+import { REFRESH_REUSE_REASON, rotationStep } from '../rules.js';
 import { all, conflictAs, one, run, transaction, type Pool, type Queryable } from './db.js';
 import { codeParams, grantParams, refreshParams, toCode, toGrant, toRefresh, type WithGrantState } from './rows.js';
-
-/** why a grant was revoked when a rotated refresh token came back after its grace window (as on SQLite) */
-export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
 
 export const INSERT_GRANT_IF_NEW = `INSERT INTO grants (id, user_id, client_id, resource, scope, created_at, revoked_at, revoked_reason, auth_time)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`;

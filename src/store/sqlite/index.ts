@@ -45,7 +45,6 @@ import { configure, migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { SqliteTokens } from './tokens.js';
 
-export { REFRESH_REUSE_REASON } from './tokens.js';
 
 /**
  * The embedded store (ARCHITECTURE "Deployment"): one SQLite file in WAL mode. better-sqlite3 is synchronous,

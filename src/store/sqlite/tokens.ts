@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { rotationStep } from '../rules.js';
+import { REFRESH_REUSE_REASON, rotationStep } from '../rules.js';
 import {
   StoreConflictError,
   type AuthorizationCodeRecord,
@@ -13,9 +13,6 @@ import {
 import { conflictAs } from './conflict.js';
 import { codeRow, grantRow, refreshRow, toCode, toGrant, toRefresh } from './rows.js';
 import type { Statements } from './statements.js';
-
-/** why a grant was revoked when a rotated refresh token came back after its grace window */
-export const REFRESH_REUSE_REASON = 'refresh_token_reuse';
 
 /**
  * Grants, authorization codes, refresh tokens, revocation and single-use JWT ids on SQLite (as
