@@ -23,7 +23,7 @@ import { Client } from 'undici';
 import { driveAuthorization } from '../test/helpers/browserless.js';
 import { pkceS256 } from '../test/helpers/pkce.js';
 import { startLimitServer } from './token-limit.js';
-import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, settleLogs, stat, type BenchChild } from './lib.js';
+import { forkChild, freePort, progress, report, runChild, runMain, serveCpuIpc, settleLogs, stat, type BenchChild, type Metric } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -214,6 +214,23 @@ async function measure(c: Child, run: () => Promise<LoopResult>): Promise<{ rps:
   return { rps: r.rps, cpuPerReq: (c1 - c0) / Math.max(1, r.requests), errors: r.errors };
 }
 
+/** per-round ratios a / b (the same round's figures, so drift hits both) */
+const ratio = (a: number[], b: number[]) => stat(a.map((x, i) => x / b[i]!));
+
+/** one side's grants per second, and its CPU per grant unless `cpu` is false */
+function sideRows(prefix: string, s: { cc: number[]; ccCpu: number[]; rt: number[]; rtCpu: number[] }, cpu = true): Metric[] {
+  return [
+    { name: `${prefix}client_credentials`, unit: 'grants/s', stat: stat(s.cc) },
+    { name: `${prefix}refresh_token`, unit: 'grants/s', stat: stat(s.rt) },
+    ...(cpu
+      ? [
+          { name: `${prefix}CPU per client_credentials grant`, unit: 'µs', stat: stat(s.ccCpu) },
+          { name: `${prefix}CPU per refresh_token grant`, unit: 'µs', stat: stat(s.rtCpu) },
+        ]
+      : []),
+  ];
+}
+
 async function main(): Promise<void> {
   const pc = await spawnChild('portcullis');
   const op = await spawnChild('oidc-provider');
@@ -270,31 +287,21 @@ async function main(): Promise<void> {
     report({
       figure: 'token-endpoint',
       metrics: [
-        { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: stat(P.cc.map((p, i) => p / O.cc[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
-        { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: stat(P.rt.map((p, i) => p / O.rt[i]!)), goal: { op: '>=', value: 2, text: '≥ 2' } },
-        { name: 'client_credentials: portcullis / limit', unit: '', stat: stat(P.cc.map((p, i) => p / L.cc[i]!)) },
-        { name: 'client_credentials: oidc-provider / limit', unit: '', stat: stat(O.cc.map((p, i) => p / L.cc[i]!)) },
-        { name: 'refresh_token: portcullis / limit', unit: '', stat: stat(P.rt.map((p, i) => p / L.rt[i]!)) },
-        { name: 'refresh_token: oidc-provider / limit', unit: '', stat: stat(O.rt.map((p, i) => p / L.rt[i]!)) },
-        { name: 'portcullis client_credentials', unit: 'grants/s', stat: stat(P.cc) },
-        { name: 'oidc-provider client_credentials', unit: 'grants/s', stat: stat(O.cc) },
-        { name: 'portcullis refresh_token', unit: 'grants/s', stat: stat(P.rt) },
-        { name: 'oidc-provider refresh_token', unit: 'grants/s', stat: stat(O.rt) },
-        { name: 'limit (node:http + jose signing) client_credentials', unit: 'grants/s', stat: stat(L.cc) },
-        { name: 'limit (node:http + jose signing) refresh_token', unit: 'grants/s', stat: stat(L.rt) },
-        { name: 'portcullis CPU per client_credentials grant', unit: 'µs', stat: stat(P.ccCpu) },
-        { name: 'oidc-provider CPU per client_credentials grant', unit: 'µs', stat: stat(O.ccCpu) },
-        { name: 'portcullis CPU per refresh_token grant', unit: 'µs', stat: stat(P.rtCpu) },
-        { name: 'oidc-provider CPU per refresh_token grant', unit: 'µs', stat: stat(O.rtCpu) },
+        { name: 'client_credentials ratio (portcullis / oidc-provider)', unit: '', stat: ratio(P.cc, O.cc), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'refresh_token ratio (portcullis / oidc-provider)', unit: '', stat: ratio(P.rt, O.rt), goal: { op: '>=', value: 2, text: '≥ 2' } },
+        { name: 'client_credentials: portcullis / limit', unit: '', stat: ratio(P.cc, L.cc) },
+        { name: 'client_credentials: oidc-provider / limit', unit: '', stat: ratio(O.cc, L.cc) },
+        { name: 'refresh_token: portcullis / limit', unit: '', stat: ratio(P.rt, L.rt) },
+        { name: 'refresh_token: oidc-provider / limit', unit: '', stat: ratio(O.rt, L.rt) },
+        ...sideRows('portcullis ', P),
+        ...sideRows('oidc-provider ', O),
+        ...sideRows('limit (node:http + jose signing) ', L, false),
         { name: 'portcullis authorization-code flows (authorize → login → consent → token)', unit: 'flows/s', stat: stat(flowRates) },
         ...(B
           ? [
-              { name: 'before (base): client_credentials ratio (base / oidc-provider)', unit: '', stat: stat(B.cc.map((p, i) => p / O.cc[i]!)) },
-              { name: 'before (base): refresh_token ratio (base / oidc-provider)', unit: '', stat: stat(B.rt.map((p, i) => p / O.rt[i]!)) },
-              { name: 'before (base): client_credentials', unit: 'grants/s', stat: stat(B.cc) },
-              { name: 'before (base): refresh_token', unit: 'grants/s', stat: stat(B.rt) },
-              { name: 'before (base): CPU per client_credentials grant', unit: 'µs', stat: stat(B.ccCpu) },
-              { name: 'before (base): CPU per refresh_token grant', unit: 'µs', stat: stat(B.rtCpu) },
+              { name: 'before (base): client_credentials ratio (base / oidc-provider)', unit: '', stat: ratio(B.cc, O.cc) },
+              { name: 'before (base): refresh_token ratio (base / oidc-provider)', unit: '', stat: ratio(B.rt, O.rt) },
+              ...sideRows('before (base): ', B),
             ]
           : []),
       ],

@@ -1,6 +1,8 @@
 /**
  * OpenID Connect Core §2 auth_time after a sign-in through an upstream IdP (a real oidc-provider): the session the
- * callback starts is the authentication, so codes approved from that session later still carry the callback's time.
+ * callback starts carries the authentication time — the IdP's auth_time when it reports one, never later than the
+ * callback (here oidc-provider reports none without max_age, so the callback's) — and codes approved from that
+ * session later still carry it. The IdP's own auth_time: test/as/federation/upstream-login.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +15,7 @@ import { CLIENT_REDIRECT, finish, startIdp, toCallback } from './driver.js';
 
 const HOUR = 3600_000;
 
-describe('upstream IdP sign-in: auth_time is when the callback started the session (as.oidc.auth-time)', () => {
+describe('upstream IdP sign-in: auth_time is the sign-in the callback recorded, not a later approval (as.oidc.auth-time)', () => {
   let google: TestIdp;
   let h: Harness;
   before(async () => {
