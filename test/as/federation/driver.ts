@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { ISSUER, pkcePair, type Harness } from '../../helpers/as-harness.js';
+import type { AuditRow } from '../../../src/store/types.js';
 import { CookieJar, formAction, hiddenInput } from '../../helpers/browserless.js';
 import { IDP_CLIENT_SECRET, signInAtIdp, TestIdp, type TestIdpOptions } from '../../helpers/oidc-idp.js';
 import { authorizeUrl, type AuthzOptions } from '../flow.js';
@@ -90,4 +91,27 @@ export async function finish(at: AtCallback, callback: URL = at.callback): Promi
   });
   assert.equal(approve.status, 303, await approve.text());
   return { callbackRes, location: new URL(approve.headers.get('location')!), consentHtml };
+}
+
+/** the upstream sign-in audit entries of one type, newest first, data parsed */
+export async function upstreamAudits(h: Harness, type: string): Promise<(Omit<AuditRow, 'data'> & { data: Record<string, unknown> })[]> {
+  return (await h.store.listAudit({ types: [type], limit: 100, order: 'desc' })).map((e) => ({ ...e, data: JSON.parse(e.data) as Record<string, unknown> }));
+}
+
+/** a refused callback: an error page (no redirect anywhere), no session cookie, nothing written, audited with `reason` */
+export async function expectRefused(h: Harness, at: AtCallback, callback: URL, status: number, reason: string): Promise<string> {
+  const users = (await h.store.listUsers()).length;
+  const before = (await upstreamAudits(h, 'login.upstream.failure')).length;
+  const res = await at.b.get(callback.href);
+  const html = await res.text();
+  assert.equal(res.status, status, html);
+  assert.equal(res.headers.get('location'), null, 'never a redirect (least of all to the MCP client)');
+  assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+  assert.ok(!res.headers.getSetCookie().some((c) => /session/.test(c)), 'no session started');
+  assert.equal((await h.store.listUsers()).length, users, 'no user written');
+  const failures = await upstreamAudits(h, 'login.upstream.failure');
+  assert.equal(failures.length, before + 1, 'audited once');
+  assert.equal(failures[0]!.data.reason, reason);
+  assert.doesNotMatch(html, /eyJ/, 'no token in the page');
+  return html;
 }

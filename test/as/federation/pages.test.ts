@@ -13,7 +13,7 @@ import { hiddenInput } from '../../helpers/browserless.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, signInAtIdp, type TestIdp } from '../../helpers/oidc-idp.js';
 import { storeFingerprint } from '../../helpers/store-fingerprint.js';
 import { from } from '../rate-limits/helpers.js';
-import { browser, startIdp, type Browser } from './driver.js';
+import { browser, type Browser, startIdp, upstreamAudits } from './driver.js';
 
 const TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -71,7 +71,7 @@ describe('upstream IdP sign-in returns to /account, /admin and /device (as.feder
     await google?.close();
   });
 
-  const audits = async (type: string) => (await h.store.listAudit({ types: [type], limit: 100, order: 'desc' })).map((e) => ({ ...e, data: JSON.parse(e.data) as Record<string, unknown> }));
+  const audits = (type: string) => upstreamAudits(h, type);
 
   test('an admin (role from the IdP groups) signs in to the console through Entra and lands on the page asked for (as.federation.admin-role, as.federation.page-continuation)', async () => {
     const b = browser(h);
