@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { AuditCheckpointRecord, AuditHead, AuditRow } from '../store/types.js';
+import { CREDENTIAL_NAMES } from '../core/log.js';
 import type { AuditEntry, AuditEvent, JsonValue } from './types.js';
 
 /**
@@ -40,17 +41,11 @@ export function canonicalJson(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
-/** data member names that would carry a credential: refused, so a call site cannot log one by mistake */
-const SECRET_NAMES = new Set([
-  'token', 'access_token', 'refresh_token', 'id_token', 'subject_token', 'actor_token', 'device_code', 'user_code',
-  'code', 'code_verifier', 'password', 'secret', 'client_secret', 'assertion', 'client_assertion', 'authorization',
-  'cookie',
-]);
 
 export function assertNoSecrets(value: unknown, path = 'data'): void {
   if (value === null || typeof value !== 'object') return;
   for (const [k, v] of Object.entries(value)) {
-    if (SECRET_NAMES.has(k.toLowerCase())) throw new TypeError(`audit ${path}.${k}: never record a token or secret (record its id)`);
+    if (CREDENTIAL_NAMES.has(k.toLowerCase())) throw new TypeError(`audit ${path}.${k}: never record a token or secret (record its id)`);
     assertNoSecrets(v, `${path}.${k}`);
   }
 }

@@ -6,27 +6,14 @@ export type Logger = PinoLogger;
 /** The request being served (issue 6: request ids); every log line written while serving it carries `req_id`. */
 export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
-/** Field names whose values are credentials: redacted at the top level and one or two levels down. */
-const SECRET_KEYS = [
-  'authorization',
-  'cookie',
-  'password',
-  'client_secret',
-  'refresh_token',
-  'access_token',
-  'id_token',
-  'token',
-  'code',
-  'code_verifier',
-  'client_assertion',
-  'assertion',
-  'subject_token',
-  'actor_token',
-  'user_code',
-  'device_code',
-  'secret',
-];
-const SECRET = new Set(SECRET_KEYS);
+/**
+ * Member names whose values are credentials: censored in log lines at the top level and one or two levels down, and
+ * refused outright in audit data (audit/chain.ts assertNoSecrets).
+ */
+export const CREDENTIAL_NAMES: ReadonlySet<string> = new Set([
+  'authorization', 'cookie', 'password', 'client_secret', 'refresh_token', 'access_token', 'id_token', 'token', 'code',
+  'code_verifier', 'client_assertion', 'assertion', 'subject_token', 'actor_token', 'user_code', 'device_code', 'secret',
+]);
 /** how far below the top level a secret-named member is still censored (pino paths `k`, `*.k`, `*.*.k`) */
 const REDACT_DEPTH = 2;
 
@@ -119,7 +106,7 @@ function redactMembers(o: Record<string, unknown>, depth: number): Record<string
     if (!Object.hasOwn(o, key)) continue;
     const value: unknown = o[key];
     let next = value;
-    if (SECRET.has(key)) next = censor(value, key);
+    if (CREDENTIAL_NAMES.has(key)) next = censor(value, key);
     else if (depth === 0 && key === 'err' && value instanceof Error) next = markSerialized(redactMembers(serializeErr(value) as Record<string, unknown>, 1));
     else if (depth < REDACT_DEPTH) next = redact(value, depth + 1);
     if (next !== value) {

@@ -40,9 +40,12 @@ export function responseId(body: ParsedBody | undefined): JsonRpcId {
 // JSON-RPC 2.0 §5.1 codes, and the implementation-defined range the MCP SDKs use for transport errors.
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
+export const METHOD_NOT_FOUND = -32601;
+export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 export const SERVER_ERROR = -32000;
 export const SESSION_NOT_FOUND = -32001; // as the MCP TypeScript SDK answers an unknown session
+export const MISSING_CLIENT_CAPABILITY = -32021; // 2026-07-28: a request needs a capability the client did not declare
 
 export function jsonRpcErrorResponse(
   status: number,

@@ -1,5 +1,5 @@
 import { HEADER_MISMATCH } from '../mcp-headers.js';
-import { INVALID_REQUEST, SERVER_ERROR, jsonRpcErrorResponse, type JsonRpcId } from '../jsonrpc.js';
+import { INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, MISSING_CLIENT_CAPABILITY, SERVER_ERROR, jsonRpcErrorResponse, type JsonRpcId } from '../jsonrpc.js';
 import type { JsonRpcMessage } from './child.js';
 import { UNSUPPORTED_PROTOCOL_VERSION, VERSION_META, metaOf } from './era.js';
 
@@ -15,9 +15,6 @@ export const LISTEN = 'subscriptions/listen';
 export const LISTEN_KEEP_ALIVE_MS = 15_000;
 /** 2026-07-28 [basic] "_meta": correlates a listen-stream message with its `subscriptions/listen` request */
 export const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
-const INVALID_PARAMS = -32602;
-const METHOD_NOT_FOUND = -32601;
-const MISSING_CLIENT_CAPABILITY = -32021;
 const REQUIRED_META = [VERSION_META, 'io.modelcontextprotocol/clientCapabilities'];
 
 type Meta = Record<string, unknown> | undefined;
