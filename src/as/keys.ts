@@ -5,6 +5,7 @@ import type { Clock } from '../core/time.js';
 import type { SigningKeyRecord, Store } from '../store/types.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Config } from '../config/schema.js';
+import { idTokenTtl } from './oidc/id-token.js';
 
 export interface ActiveKey {
   kid: string;
@@ -216,7 +217,7 @@ export async function rotateSigningKeys(store: Store, secret: Buffer, now: numbe
 /** the rotation timing from the configuration (`keys.publish_before_s`; the longest token lifetime + clock skew) */
 export function rotateOptions(config: Pick<Config, 'keys' | 'tokens'>): RotateOptions {
   // an ID token may outlive the access tokens (tokens.id_token_ttl): its key stays published as long as it is valid
-  const longest = Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl ?? 0);
+  const longest = Math.max(config.tokens.access_token_ttl, idTokenTtl(config));
   return { publishBeforeMs: config.keys.publish_before_s * 1000, longestTokenMs: (longest + config.tokens.clock_skew) * 1000 };
 }
 

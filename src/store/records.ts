@@ -46,6 +46,7 @@ export interface AuthorizationRequestSnapshot {
 export interface SessionRecord {
   id_hash: string;
   user_id: string;
+  /** when the user signed in (OIDC auth_time, ms): the sign-in here, or an upstream IdP's auth_time, never later */
   created_at: number;
   expires_at: number;
 }

@@ -7,6 +7,7 @@ import type { Params } from '../params.js';
 import { verifyPassword } from '../passwords.js';
 import { rateLimitsOf } from '../rate-limits/index.js';
 import { clearCookie, readCookie, reauthCookie, sessionCookie, setCookie } from './cookies.js';
+import { INTERACTION_TTL_MS } from './authorize/ttl.js';
 
 /**
  * The browser session shared by every page (sign-in during authorization, "Connected apps"): a random id in a
@@ -77,13 +78,13 @@ export async function checkLogin(ctx: AsContext, form: Params): Promise<LoginRes
 }
 
 /**
- * A new session for `user`, its cookie set on `headers`. `authTime` (ms): when an upstream IdP says the user
- * authenticated, kept as the session's sign-in time (never later than now); absent: now.
+ * A new session for `user`, its cookie set on `headers`. `authTime` (ms, authTimeFromClaim): when an upstream IdP
+ * says the user authenticated, kept as the session's sign-in time (never later than now); absent: now.
  */
 export async function startSession(ctx: AsContext, headers: Headers, user: UserRecord, authTime?: number): Promise<{ sid: string }> {
   const now = ctx.clock();
   const sid = randomToken();
-  const signedIn = authTime !== undefined && Number.isSafeInteger(Math.floor(authTime)) ? Math.min(now, Math.floor(authTime)) : now;
+  const signedIn = authTime === undefined ? now : Math.min(now, authTime);
   await ctx.store.putSession({ id_hash: sha256(sid), user_id: user.id, created_at: signedIn, expires_at: now + SESSION_TTL_MS });
   setCookie(headers, sessionCookie(ctx.settings), sid, { maxAge: SESSION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
   return { sid };
@@ -96,7 +97,7 @@ export async function startSession(ctx: AsContext, headers: Headers, user: UserR
  * `signedInFor`.
  */
 export function markSignedInFor(ctx: AsContext, headers: Headers, sid: string, interactionId: string): void {
-  setCookie(headers, reauthCookie(ctx.settings), reauthProof(sid, interactionId), { maxAge: 600, secure: ctx.settings.secureCookies });
+  setCookie(headers, reauthCookie(ctx.settings), reauthProof(sid, interactionId), { maxAge: INTERACTION_TTL_MS / 1000, secure: ctx.settings.secureCookies });
 }
 
 export function signedInFor(ctx: AsContext, req: Request, session: SignedIn, interactionId: string): boolean {

@@ -11,6 +11,7 @@ import { aadstsCode, upstreamFailure, type FailureInfo, type UpstreamFailureReas
 import { federationOf } from './federation.js';
 import { authorizationResponseIssuer, idTokenIssuer, isTemplated } from './issuer.js';
 import { takeLoginState, type UpstreamLoginState } from './login-state.js';
+import { authTimeFromClaim } from '../auth-time.js';
 import { userForIdentity } from './provision.js';
 import type { UpstreamIdp } from './settings.js';
 import type { InteractionRecord } from '../../store/types.js';
@@ -117,7 +118,7 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
     return fail(...classify(err));
   }
 
-  const stale = staleAuthentication(saved, claims.auth_time);
+  const stale = staleAuthentication(saved, claims.auth_time, ctx.settings.config.tokens.clock_skew);
   if (stale) return fail('reauthentication_missing', 400, { issuer: expectedIssuer, detail: stale });
 
   const mapped = mapClaims(idp.id, idp.config, claims as Record<string, unknown>);
@@ -149,26 +150,23 @@ export async function upstreamCallback(ctx: AsContext, req: Request, idpId: stri
   const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   if (!interaction) clearCookie(headers, upstreamLoginCookie(ctx.settings), ctx.settings.secureCookies);
   // OIDC Core §2: the user authenticated when the IdP says (its single sign-on session may be older than this visit)
-  const { sid } = await startSession(ctx, headers, user, typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined);
+  const { sid } = await startSession(ctx, headers, user, authTimeFromClaim(claims.auth_time) ?? undefined);
   // signed in on this authorization request's own login page, held to its max_age upstream (prompt=login, max_age)
   if (interaction) markSignedInFor(ctx, headers, sid, interaction.id);
   return new Response(null, { status: 303, headers });
 }
 
-/** as oauth4webapi's clock tolerance for the ID token's other times */
-const AUTH_TIME_TOLERANCE_S = 30;
-
 /**
  * OIDC Core §3.1.2.1 / §3.1.3.7 item 13: max_age was sent (the MCP client asked for a fresh or recent sign-in), so the
- * ID token MUST carry auth_time, and it must be no earlier than max_age before we sent the user there (30 s clock
- * tolerance): an earlier one means the IdP answered from an older single sign-on session. Refused, with the reason
+ * ID token MUST carry auth_time, and it must be no earlier than max_age before we sent the user there (give or take
+ * tokens.clock_skew): an earlier one means the IdP answered from an older single sign-on session. Refused, with the reason
  * (else null). An IdP that leaves auth_time out (Entra unless the optional claim is configured) cannot serve
  * prompt=login or max_age: the failure page and the audit say so.
  */
-export function staleAuthentication(saved: UpstreamLoginState, authTime: number | undefined): string | null {
+export function staleAuthentication(saved: UpstreamLoginState, authTime: number | undefined, skewS: number): string | null {
   if (saved.max_age === undefined) return null;
   if (typeof authTime !== 'number') return `max_age ${saved.max_age} was sent, and the ID token has no auth_time`;
-  const earliest = Math.floor(saved.created_at / 1000) - saved.max_age - AUTH_TIME_TOLERANCE_S;
+  const earliest = Math.floor(saved.created_at / 1000) - saved.max_age - skewS;
   return authTime < earliest ? `auth_time ${authTime} is older than max_age ${saved.max_age} allows (earliest ${earliest})` : null;
 }
 

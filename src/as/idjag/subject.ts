@@ -57,7 +57,8 @@ function linkableEmail(v: VerifiedIdJag): string | undefined {
 
 /**
  * The email kept on the identity, which Portcullis re-asserts as an OpenID Provider and ID-JAG issuer (oidc/claims.ts
- * userEmail): as for an upstream sign-in (federation/provision.ts), never one the IdP itself marks unverified.
+ * userEmail): never one the IdP itself marks unverified. Unlike an upstream sign-in (federation/provision.ts, which
+ * keeps only `email_verified: true`), an ID-JAG's email without the claim is kept: the enterprise IdP asserts it.
  */
 const storedEmail = (v: VerifiedIdJag): string | null => (v.email_verified === false ? null : (v.email ?? null));
 

@@ -5,8 +5,8 @@ import { PROMPT_VALUES } from '../endpoints/authorize/check-prompt.js';
 import { SCOPE_CLAIMS, userinfoEndpoint } from './scopes.js';
 
 /**
- * OpenID Connect Discovery 1.0 §3 members (and `prompt_values_supported`) (the document is served at /.well-known/openid-configuration too), and
- * ID-JAG §7.1 `identity_chaining_requested_token_types_supported` when ID-JAG issuance is configured.
+ * OpenID Connect Discovery 1.0 §3 members and `prompt_values_supported` (the document is served at
+ * /.well-known/openid-configuration too), and ID-JAG §7.1 `identity_chaining_requested_token_types_supported` when ID-JAG issuance is configured.
  */
 export function openIdProviderMetadata(settings: Settings): Record<string, unknown> {
   return {

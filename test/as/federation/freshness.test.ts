@@ -66,6 +66,8 @@ describe('upstream login state and freshness (issue 4 item 3; OIDC Core §3.1.2.
     assert.equal(at.upstreamAuthorize.searchParams.has('prompt'), false, 'Google refuses prompt=login: max_age is what every OP supports');
     const { location } = await finish(at);
     assert.ok(location?.searchParams.get('code'), 'signed in');
+    const account = await toCallback(h, 'google', 'gina', { extra: { prompt: 'select_account' } });
+    assert.equal(account.upstreamAuthorize.searchParams.get('max_age'), '0', 'select_account asks for a sign-in too');
     const plain = await toCallback(h, 'google', 'gina', { extra: { max_age: '900' } });
     assert.equal(plain.upstreamAuthorize.searchParams.get('max_age'), '900', "the client's max_age as is");
     const none = await toCallback(h, 'google', 'gina');
@@ -85,12 +87,12 @@ describe('upstream login state and freshness (issue 4 item 3; OIDC Core §3.1.2.
 
   test('the session starts at the upstream auth_time; with max_age sent, a missing auth_time is refused (as.federation.max-age-upstream, as.oidc.auth-time)', async () => {
     const saved = { idp: 'google', continuation: { kind: 'page', return_to: '/account' }, nonce: 'n', code_verifier: 'v', created_at: 1_800_000_000_000 } as const;
-    assert.equal(staleAuthentication(saved, undefined), null, 'nothing asked: nothing checked');
-    assert.match(staleAuthentication({ ...saved, max_age: 0 }, undefined) ?? '', /no auth_time/);
-    assert.equal(staleAuthentication({ ...saved, max_age: 0 }, 1_800_000_000 - 30), null, 'within the tolerance');
-    assert.match(staleAuthentication({ ...saved, max_age: 0 }, 1_800_000_000 - 31) ?? '', /older/);
-    assert.equal(staleAuthentication({ ...saved, max_age: 600 }, 1_800_000_000 - 600), null);
-    assert.match(staleAuthentication({ ...saved, max_age: 600 }, 1_800_000_000 - 631) ?? '', /older/);
+    assert.equal(staleAuthentication(saved, undefined, 30), null, 'nothing asked: nothing checked');
+    assert.match(staleAuthentication({ ...saved, max_age: 0 }, undefined, 30) ?? '', /no auth_time/);
+    assert.equal(staleAuthentication({ ...saved, max_age: 0 }, 1_800_000_000 - 30, 30), null, 'within the tolerance');
+    assert.match(staleAuthentication({ ...saved, max_age: 0 }, 1_800_000_000 - 31, 30) ?? '', /older/);
+    assert.equal(staleAuthentication({ ...saved, max_age: 600 }, 1_800_000_000 - 600, 30), null);
+    assert.match(staleAuthentication({ ...saved, max_age: 600 }, 1_800_000_000 - 631, 30) ?? '', /older/);
 
     // an IdP sign-in older than our clock's now: the session (and the ID token's auth_time) keep the IdP's time
     h.clock.now = Date.now() + 3_600_000;

@@ -35,7 +35,7 @@ describe('OpenID Connect Core §3.1.3.3: the code flow with scope openid returns
     assert.equal(payload.email, undefined);
   });
 
-  it('tokens.id_token_ttl sets the ID token lifetime (default: the access token lifetime); key rotation keeps a retired key published as long as either token lives (as.oidc.id-token)', async () => {
+  it('tokens.id_token_ttl sets the ID token lifetime (default: the access token lifetime); key rotation keeps a retired key published as long as either token lives (as.oidc.id-token, ops.keys.rotate)', async () => {
     const own = await startIdp({ tokens: { access_token_ttl: 300, id_token_ttl: 3600 } } as never);
     try {
       const s = await signIn(own, { scope: 'openid' });

@@ -80,12 +80,18 @@ export async function createUserAction(c: ConsoleCall, form: Params): Promise<Ac
   }
   if (!USERNAME.test(username)) return { to: fallback, notice: 'user-bad-name' };
   if (password.length < MIN_PASSWORD) return { to: fallback, notice: 'user-bad-password' };
-  const roles = [...new Set(form.many('role', { max: 64 }))];
-  if (roles.length > 64 || !roles.every((r) => ROLE.test(r)) || unknownRoles(c.ctx.settings.config, roles).length) return { to: fallback, notice: 'user-bad-role' };
+  const roles = formRoles(c, form);
+  if (!roles) return { to: fallback, notice: 'user-bad-role' };
   const user = await createUser(c.ctx.store, { username, password, roles }, c.ctx.clock());
   if (user === 'exists') return { to: fallback, notice: 'user-exists' };
   await recordAction(actionOf(c), 'user.create', username, { roles: user.roles, console: true });
   return { to: viewHref(c, username), notice: 'user-created' };
+}
+
+/** the form's `role` values, each well-formed and configured, at most 64; null when any is not */
+function formRoles(c: ConsoleCall, form: Params): string[] | null {
+  const roles = [...new Set(form.many('role', { max: 64 }))];
+  return roles.length > 64 || !roles.every((r) => ROLE.test(r)) || unknownRoles(c.ctx.settings.config, roles).length ? null : roles;
 }
 
 /** POST users/roles (user, role…): setUserRoles as the admin API's PATCH users/:name */
@@ -93,8 +99,8 @@ export async function rolesAction(c: ConsoleCall, form: Params): Promise<ActionR
   const user = await target(c, form);
   const fallback = `${c.base}/users`;
   if (!user) return { to: backTo(c, form, fallback), notice: 'user-not-found' };
-  const roles = [...new Set(form.many('role', { max: 64 }))];
-  if (roles.length > 64 || !roles.every((r) => ROLE.test(r)) || unknownRoles(c.ctx.settings.config, roles).length) return { to: backTo(c, form, fallback), notice: 'user-bad-role' };
+  const roles = formRoles(c, form);
+  if (!roles) return { to: backTo(c, form, fallback), notice: 'user-bad-role' };
   // an administrator cannot lock themselves out of the console by accident
   if (user.id === c.access.actor.user.id && !roles.includes(ADMIN_ROLE)) return { to: backTo(c, form, fallback), notice: 'user-self' };
   const { ctx } = c;

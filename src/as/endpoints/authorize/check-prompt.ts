@@ -36,7 +36,7 @@ export interface SessionDemand {
   max_age?: number | undefined;
 }
 
-/** time on the consent page, and the clock skew an upstream IdP's auth_time is allowed, past max_age */
+/** past max_age, for a sign-in made on the request's own page: the time the user then spends on the consent page */
 const MAX_AGE_TOLERANCE_MS = 30_000;
 
 /**

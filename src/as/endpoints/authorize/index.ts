@@ -11,6 +11,7 @@ import { Params, parseScope } from '../../params.js';
 import { interactionCookie, setCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkPkce } from './check-pkce.js';
+import { INTERACTION_TTL_MS } from './ttl.js';
 import { redirectWithError } from './response.js';
 import { checkPrompt } from './check-prompt.js';
 import { silentAuthorization } from './silent.js';
@@ -18,7 +19,6 @@ import { redirectUriMatches } from './check-redirect-uri.js';
 import { checkResource } from './check-resource.js';
 import { checkScope } from './check-scope.js';
 
-const INTERACTION_TTL_MS = 10 * 60 * 1000;
 
 /**
  * /authorize (OAuth 2.1 §4.1.1): code flow only. Errors found before the client and its redirect URI are

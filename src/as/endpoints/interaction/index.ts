@@ -11,7 +11,6 @@ import { loginPage } from '../../pages/login.js';
 import { narrowToUser } from '../../user-scopes.js';
 import { redirectWithError } from '../authorize/response.js';
 import { reauthenticationNeeded } from '../authorize/check-prompt.js';
-import { silentAuthorization } from '../authorize/silent.js';
 import { clearCookie, interactionCookie, readCookie, reauthCookie } from '../cookies.js';
 import { readFormBody } from '../form.js';
 import { checkLogin, currentSession, markSignedInFor, signedInFor, startSession, type SignedIn } from '../session.js';
@@ -44,13 +43,7 @@ export async function interactionEndpoint(ctx: AsContext, req: Request, id: stri
   }
 
   if (step === 'login') return login(ctx, interaction, form!, formTargets);
-  // OIDC Core §3.1.2.1: a prompt=none request is answered without a page; /authorize does that itself and stores none,
-  // but a row written otherwise (a rolling upgrade) is answered here the same way, used up first
-  if (interaction.params.prompt?.includes('none')) {
-    const taken = await ctx.store.takeInteraction(id, now);
-    if (!taken) return errorPage(ctx.settings, 400, 'This sign-in link is no longer valid', 'It was already used.');
-    return withClearedInteraction(ctx, await silentAuthorization(ctx, req, taken.params));
-  }
+  // OIDC Core §3.1.2.1: prompt=none never gets here — /authorize answers it without a page or a row (silent.ts)
 
   const session = await currentSession(ctx, req);
   let user: UserRecord | null = interaction.user_id ? await ctx.store.getUser(interaction.user_id) : null;
