@@ -93,7 +93,7 @@ async function childGrants(): Promise<void> {
     const now = Date.now();
     const resource = runtime.settings.resources[0]!.id;
     for (let i = 0; i < GRANTS; i++) {
-      await runtime.store.createGrant({ id: randomUUID(), user_id: `user-${i % 1000}`, client_id: 'https://client.example/cimd.json', resource, scope: ['notes:read'], created_at: now, revoked_at: null, revoked_reason: null });
+      await runtime.store.createGrant({ id: randomUUID(), user_id: `user-${i % 1000}`, client_id: 'https://client.example/cimd.json', resource, scope: ['notes:read'], created_at: now, auth_time: null, revoked_at: null, revoked_reason: null });
     }
     await sleep(500);
     const rss1 = process.memoryUsage().rss / 2 ** 20;

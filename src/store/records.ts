@@ -62,9 +62,9 @@ export interface GrantRecord {
    * OpenID Connect Core §2 `auth_time`: when the user authenticated for this grant (the start of the browser session
    * that approved it, or the ID-JAG's auth_time). Kept so that refreshes and token exchanges carry the original value
    * (§12.2). null: no user authentication (client_credentials), or a row written before migration 5, when callers
-   * fall back to `created_at` (grantAuthTime in src/as/auth-time.ts). Absent on write = null.
+   * fall back to `created_at` (grantAuthTime in src/as/auth-time.ts). The stores also read an absent value as null.
    */
-  auth_time?: number | null;
+  auth_time: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
 }

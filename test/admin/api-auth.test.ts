@@ -37,7 +37,7 @@ describe('issue 3 admin API authentication (admin.api.auth)', () => {
       .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
       .setIssuer(ISSUER).setSubject('test-admin').setAudience(`${ISSUER}/admin`).setIssuedAt(now).setExpirationTime(now + 60).setJti('j1')
       .sign(key.privateKey);
-    await h.store.createGrant({ id: 'g-none', user_id: 'test-admin', client_id: 'test-admin', resource: `${ISSUER}/admin`, scope: ['notes:read'], created_at: h.clock.now, revoked_at: null, revoked_reason: null });
+    await h.store.createGrant({ id: 'g-none', user_id: 'test-admin', client_id: 'test-admin', resource: `${ISSUER}/admin`, scope: ['notes:read'], created_at: h.clock.now, auth_time: null, revoked_at: null, revoked_reason: null });
     const { res, body } = await api(h, 'GET', 'users', { token: noScope });
     assert.equal(res.status, 403);
     assert.equal(body.error, 'insufficient_scope');

@@ -130,7 +130,7 @@ describe('issue 9: after a restart the standing grant is found in the store (as.
   after(() => fresh.close());
 
   it('a live grant of the same client, resource and scope (scope in any order) is reused; a revoked one is not', async () => {
-    const base = { user_id: ADMIN_CLIENT, client_id: ADMIN_CLIENT, resource: ADMIN_RESOURCE, created_at: fresh.clock.now, revoked_at: null, revoked_reason: null };
+    const base = { user_id: ADMIN_CLIENT, client_id: ADMIN_CLIENT, resource: ADMIN_RESOURCE, created_at: fresh.clock.now, auth_time: null, revoked_at: null, revoked_reason: null };
     await fresh.store.createGrant({ ...base, id: 'revoked-standing', scope: ['portcullis:admin'] });
     await fresh.store.revokeGrant('revoked-standing', fresh.clock.now, 'test');
     await fresh.store.createGrant({ ...base, id: 'other-resource', resource: RESOURCE, scope: ['portcullis:admin'] });

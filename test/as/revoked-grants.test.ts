@@ -24,7 +24,7 @@ describe('AS: revoked-grants list for embedded resource servers (as.revoked-gran
       ],
     });
     for (const id of ['g-old', 'g-new', 'g-live']) {
-      await h.store.createGrant({ id, user_id: 'user-1', client_id: 'test-public', resource: `${ISSUER}/mcp`, scope: ['notes:read'], created_at: h.clock.now, revoked_at: null, revoked_reason: null });
+      await h.store.createGrant({ id, user_id: 'user-1', client_id: 'test-public', resource: `${ISSUER}/mcp`, scope: ['notes:read'], created_at: h.clock.now, auth_time: null, revoked_at: null, revoked_reason: null });
     }
     // one revocation older than the longest access token (600 s + 30 s skew): no longer worth reporting
     await h.store.revokeGrant('g-old', h.clock.now - 700_000, 'test');

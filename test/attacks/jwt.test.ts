@@ -43,7 +43,7 @@ function rawSign(header: Record<string, unknown>, payload: Record<string, unknow
 /** a grant row for forged tokens, so that only the property under attack is wrong */
 async function liveGrant(): Promise<string> {
   const id = `g-${Math.random().toString(36).slice(2)}`;
-  await t.store.createGrant({ id, user_id: 'user-alice', client_id: 'atk-public', resource: t.resource, scope: ['notes:read'], created_at: t.clock.now, revoked_at: null, revoked_reason: null });
+  await t.store.createGrant({ id, user_id: 'user-alice', client_id: 'atk-public', resource: t.resource, scope: ['notes:read'], created_at: t.clock.now, auth_time: null, revoked_at: null, revoked_reason: null });
   return id;
 }
 

@@ -18,7 +18,7 @@ describe('Issue 3: taking a role away or disabling a user revokes grants already
     const store = openSqliteStore(join(dir, 'portcullis.db'));
     await store.migrate();
     const eve = (await store.getUserByName('eve'))!;
-    const grant = (id: string, scope: string[]) => ({ id, user_id: eve.id, client_id: 'c', resource: 'https://x/mcp', scope, created_at: Date.now(), revoked_at: null, revoked_reason: null });
+    const grant = (id: string, scope: string[]) => ({ id, user_id: eve.id, client_id: 'c', resource: 'https://x/mcp', scope, created_at: Date.now(), auth_time: null, revoked_at: null, revoked_reason: null });
     const code = (g: string) => ({ code_hash: `h-${g}`, grant_id: g, client_id: 'c', user_id: eve.id, redirect_uri: 'https://c/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' as const, scope: [], resource: 'https://x/mcp', nonce: null, auth_time: 0, created_at: 0, expires_at: Date.now() + 60_000, consumed_at: null });
     await store.createGrantWithCode(grant('g-write', ['notes:write']), code('g-write'));
     await store.createGrantWithCode(grant('g-read', ['notes:read']), code('g-read'));
@@ -53,7 +53,7 @@ describe('Issue 3: in a demo data dir the admin commands use the demo roles and 
     const dora = (await store.getUserByName('dora'))!;
     const mk = (id: string, scope: string[]) =>
       store.createGrantWithCode(
-        { id, user_id: dora.id, client_id: 'c', resource: 'http://127.0.0.1:1/mcp', scope, created_at: Date.now(), revoked_at: null, revoked_reason: null },
+        { id, user_id: dora.id, client_id: 'c', resource: 'http://127.0.0.1:1/mcp', scope, created_at: Date.now(), auth_time: null, revoked_at: null, revoked_reason: null },
         { code_hash: `h-${id}`, grant_id: id, client_id: 'c', user_id: dora.id, redirect_uri: 'https://c/cb', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', scope, resource: 'http://127.0.0.1:1/mcp', nonce: null, auth_time: 0, created_at: 0, expires_at: Date.now() + 60_000, consumed_at: null },
       );
     await mk('w', ['notes:read', 'notes:write']);

@@ -62,7 +62,7 @@ export async function api(h: Harness, method: string, path: string, opts: { toke
 /** a live grant of `user_id` for `client_id` (with a code, as /authorize would leave it) */
 export async function seedGrant(h: Harness, id: string, user_id: string, client_id: string, scope: string[]): Promise<void> {
   await h.store.createGrantWithCode(
-    { id, user_id, client_id, resource: `${ISSUER}/mcp`, scope, created_at: h.clock.now, revoked_at: null, revoked_reason: null },
+    { id, user_id, client_id, resource: `${ISSUER}/mcp`, scope, created_at: h.clock.now, auth_time: null, revoked_at: null, revoked_reason: null },
     { code_hash: `code-${id}`, grant_id: id, client_id, user_id, redirect_uri: REDIRECT, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', scope, resource: `${ISSUER}/mcp`, nonce: null, auth_time: 0, created_at: h.clock.now, expires_at: h.clock.now + 60_000, consumed_at: null },
   );
 }

@@ -65,9 +65,8 @@ export const toConsent = (r: ConsentRow): ConsentRecord => ({
   created_at: r.created_at,
 });
 
-export interface GrantRow extends Omit<GrantRecord, 'scope' | 'auth_time'> {
+export interface GrantRow extends Omit<GrantRecord, 'scope'> {
   scope: string;
-  auth_time: number | null;
 }
 export const grantRow = (g: GrantRecord): GrantRow => ({ ...g, scope: JSON.stringify(g.scope), auth_time: g.auth_time ?? null });
 export const toGrant = (r: GrantRow): GrantRecord => ({
