@@ -45,7 +45,6 @@ import { configure, migrate } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { SqliteTokens } from './tokens.js';
 
-
 /**
  * The embedded store (ARCHITECTURE "Deployment"): one SQLite file in WAL mode. better-sqlite3 is synchronous,
  * so within one process every method runs to completion before the next; across processes sharing the file,
@@ -56,7 +55,8 @@ import { SqliteTokens } from './tokens.js';
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly q: Statements;
-  private readonly tx: ReturnType<SqliteStore['transactions']>;
+  /** expired rows of every table, and grace responses past their window: one IMMEDIATE transaction */
+  private readonly purgeTx: Database.Transaction<(now: number, grace_ms: number) => number>;
   private readonly audit: SqliteAuditLog;
   private readonly clients: SqliteClients;
   private readonly enterprise: SqliteEnterprise;
@@ -74,25 +74,18 @@ export class SqliteStore implements Store {
       throw e;
     }
     this.q = prepareStatements(this.db);
-    this.tx = this.transactions();
     this.audit = new SqliteAuditLog(this.db);
     this.clients = new SqliteClients(this.db);
     this.enterprise = new SqliteEnterprise(this.db, this.q);
     this.tokens = new SqliteTokens(this.db, this.q);
-  }
-
-  /** multi-statement writes, each one IMMEDIATE transaction (run with `.immediate(...)`) */
-  private transactions() {
-    return {
-      purge: this.db.transaction((now: number, grace_ms: number) => {
-        let deleted = 0;
-        for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
-        deleted += this.clients.purge(now);
-        deleted += this.enterprise.purge(now);
-        this.q.clearGraceResponses.run(now - grace_ms);
-        return deleted;
-      }),
-    };
+    this.purgeTx = this.db.transaction((now: number, grace_ms: number) => {
+      let deleted = 0;
+      for (const purge of this.q.purge) deleted += purge.run({ now }).changes;
+      deleted += this.clients.purge(now);
+      deleted += this.enterprise.purge(now);
+      this.q.clearGraceResponses.run(now - grace_ms);
+      return deleted;
+    });
   }
 
   async migrate(): Promise<void> {
@@ -326,7 +319,7 @@ export class SqliteStore implements Store {
   }
 
   async purgeExpired(now: number, grace_ms: number = GRACE_RESPONSE_MAX_AGE_MS): Promise<number> {
-    return this.tx.purge.immediate(now, grace_ms);
+    return this.purgeTx.immediate(now, grace_ms);
   }
 }
 
